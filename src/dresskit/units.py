@@ -1,0 +1,141 @@
+"""Units: the one pint registry of dresskit and the conversions the scores need.
+
+Units are written in UCUM case-sensitive codes (``Cel``, ``[degF]``, ``/uL``, ``10*9/L``),
+the coding HL7 FHIR and LOINC use, and converted by pint, never by hand-written factors.
+This module sits below every layer (like :mod:`dresskit.errors`) because the pure scoring
+core already needs it for raw temperatures and cell counts.
+
+References
+----------
+.. [1] Schadow G, McDonald CJ. The Unified Code for Units of Measure (UCUM), version 2.1,
+   Regenstrief Institute, 2017. https://ucum.org/ucum (codes ``Cel``, ``[degF]``, ``10*9/L``).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any, Final
+
+import pint
+
+from dresskit.errors import InputError, UnitError
+
+__all__ = [
+    "BODY_TEMPERATURE_RANGE_CEL",
+    "CELL_COUNT_UNITS",
+    "TEMPERATURE_UNITS",
+    "quantity",
+    "registry",
+    "to_cells_per_microlitre",
+    "to_degrees_celsius",
+]
+
+#: UCUM temperature codes accepted, mapped to pint's names.
+TEMPERATURE_UNITS: Final[dict[str, str]] = {"Cel": "degC", "[degF]": "degF", "K": "kelvin"}
+
+#: UCUM codes accepted for blood cell concentrations, mapped to pint expressions.
+CELL_COUNT_UNITS: Final[dict[str, str]] = {
+    "/uL": "1 / microliter",
+    "10*3/uL": "1e3 / microliter",
+    "10*9/L": "1e9 / liter",
+    "/mm3": "1 / millimeter ** 3",
+}
+
+#: Bounds for a plausible measured human body temperature, in degrees Celsius. Values outside
+#: are almost always typing errors (389 for 38.9) and are refused, not clipped. The widest
+#: survived extremes recorded are about 13.7 °C and 46.5 °C; we accept 25-45 °C.
+BODY_TEMPERATURE_RANGE_CEL: Final[tuple[float, float]] = (25.0, 45.0)
+
+# Converted temperatures are rounded to this many decimals so that a threshold such as 38.5 °C
+# is not missed through binary floating point (101.3 [degF] -> 38.49999999 Cel).
+_DECIMALS: Final = 6
+
+
+@cache
+def registry() -> pint.UnitRegistry[Any]:
+    """Return the one pint registry dresskit uses (created on first use)."""
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+def quantity(
+    value: float, ucum_unit: str, *, field: str, accepted: dict[str, str]
+) -> pint.Quantity[Any]:
+    """Build a pint quantity from a value and a UCUM unit code among ``accepted``.
+
+    Raises
+    ------
+    UnitError
+        When ``ucum_unit`` is not one of ``accepted``.
+    InputError
+        When ``value`` is not a finite number.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputError(field, value, "a finite number")
+    if ucum_unit not in accepted:
+        names = ", ".join(repr(code) for code in accepted)
+        raise UnitError(
+            field.rsplit(".", 1)[0] + ".unit", ucum_unit, f"one of the UCUM codes {names}"
+        )
+    expression = accepted[ucum_unit]
+    if expression[:1].isdigit():
+        # A scaled unit such as 10^9/L: pint parses the factor as a quantity, not a unit.
+        scale = registry().parse_expression(expression)
+        return registry().Quantity(value * scale.magnitude, scale.units)
+    return registry().Quantity(value, expression)
+
+
+def to_degrees_celsius(value: float, ucum_unit: str, *, field: str) -> float:
+    """Convert a measured body temperature to degrees Celsius.
+
+    Parameters
+    ----------
+    value
+        The reading.
+    ucum_unit
+        ``"Cel"``, ``"[degF]"`` or ``"K"``.
+    field
+        Name of the input field, for error messages.
+
+    Returns
+    -------
+    float
+        Degrees Celsius, rounded to 6 decimals.
+
+    Raises
+    ------
+    UnitError
+        For any other unit.
+    InputError
+        When the converted value lies outside :data:`BODY_TEMPERATURE_RANGE_CEL`.
+
+    Examples
+    --------
+    >>> to_degrees_celsius(101.3, "[degF]", field="t")
+    38.5
+    """
+    celsius = quantity(value, ucum_unit, field=field, accepted=TEMPERATURE_UNITS).to("degC")
+    result = round(float(celsius.magnitude), _DECIMALS)
+    low, high = BODY_TEMPERATURE_RANGE_CEL
+    if not low <= result <= high:
+        raise InputError(
+            field,
+            value,
+            f"a body temperature between {low:g} and {high:g} Cel "
+            f"({low * 9 / 5 + 32:g}-{high * 9 / 5 + 32:g} [degF]) in unit {ucum_unit!r}",
+        )
+    return result
+
+
+def to_cells_per_microlitre(value: float, ucum_unit: str, *, field: str) -> float:
+    """Convert a blood cell concentration to cells per microlitre.
+
+    Examples
+    --------
+    >>> to_cells_per_microlitre(1.14, "10*9/L", field="eos")
+    1140.0
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise InputError(field, value, "a count of 0 or more")
+    per_ul = quantity(value, ucum_unit, field=field, accepted=CELL_COUNT_UNITS).to("1 / microliter")
+    return round(float(per_ul.magnitude), _DECIMALS)
