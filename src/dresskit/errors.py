@@ -18,12 +18,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "MISSING",
     "ConfigurationError",
     "DresskitError",
     "InputError",
     "InputErrors",
     "UnitError",
 ]
+
+
+class _Missing:
+    """The value of a field that is absent (distinct from ``None``, which JSON can carry)."""
+
+    def __repr__(self) -> str:
+        return "nothing (the key is absent)"
+
+
+#: Stands for the value of an absent field in an :class:`InputError`.
+MISSING = _Missing()
 
 
 class DresskitError(Exception):
@@ -105,7 +117,8 @@ class InputError(DresskitError):
             "source": self.source,
             "row": self.row,
             "field": self.field,
-            "value": self.value,
+            "value": None if self.value is MISSING else self.value,
+            "missing": self.value is MISSING,
             "expected": self.expected,
             "message": self.message,
         }

@@ -20,6 +20,7 @@ __all__ = [
     "ScoreResult",
     "reachable_additive_totals",
     "reachable_by_enumeration",
+    "signed",
 ]
 
 _T = TypeVar("_T")
@@ -159,6 +160,19 @@ class ScoreResult:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+
+def signed(points: int | None) -> str:
+    """Format points with their sign, zero as ``0`` and no points as an empty string.
+
+    Examples
+    --------
+    >>> signed(2), signed(-1), signed(0), signed(None)
+    ('+2', '-1', '0', '')
+    """
+    if points is None:
+        return ""
+    return f"{points:+d}" if points else "0"
 
 
 def reachable_additive_totals(items: Iterable[ItemResult]) -> frozenset[int]:

@@ -12,13 +12,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from dresskit.errors import InputError, InputErrors
+from dresskit.errors import MISSING, InputError, InputErrors
 
 __all__ = ["StrictInput", "accepted_description", "parse_input"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
-
-_MISSING = object()
 
 
 class StrictInput(BaseModel):
@@ -49,7 +47,7 @@ def _walk(data: object, loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ..
         elif isinstance(current, Mapping) and isinstance(segment, str) and not path_tag(segment):
             # A required key that is missing: the path names it, there is no value.
             path.append(segment)
-            current = _MISSING
+            current = MISSING
         # Otherwise a union tag such as "literal['yes','no']" or a model name: skip it.
     return tuple(path), current
 
@@ -118,8 +116,6 @@ def _translate(
     by_path: dict[tuple[int | str, ...], tuple[object, list[str]]] = {}
     for error in exc.errors():
         path, value = _walk(data, tuple(error["loc"]))
-        if value is _MISSING:
-            value = None
         if path not in by_path:
             by_path[path] = (value, [])
         by_path[path][1].append(_expected_from(error))

@@ -38,6 +38,7 @@ from dresskit.scoring._items import (
     ItemResult,
     ScoreResult,
     reachable_additive_totals,
+    signed,
 )
 from dresskit.scoring._validation import StrictInput, parse_input
 from dresskit.units import to_degrees_celsius
@@ -269,8 +270,8 @@ def classify(total: int) -> str:
 def _direct(item_id: str, answer: str) -> _Resolved:
     points = POINTS[item_id][answer]
     if answer == "unknown":
-        return _Resolved(answer, f"answered unknown: the score gives {points:+d}", known=False)
-    return _Resolved(answer, f"answered {answer}: {points:+d}")
+        return _Resolved(answer, f"answered unknown: the score gives {signed(points)}", known=False)
+    return _Resolved(answer, f"answered {answer}: {signed(points)}")
 
 
 def _fever(value: AnswerText | FeverMeasurement) -> _Resolved:
@@ -350,7 +351,7 @@ def _eosinophilia(value: EosinophiliaLevel | EosinophilCounts) -> _Resolved:
             evidence=evidence,
         )
     by_count = _level_from_count(count)
-    reason = f"eosinophils {count:g}/µL{derived}: {POINTS['eosinophilia'][by_count]:+d}"
+    reason = f"eosinophils {count:g}/µL{derived}: {signed(POINTS['eosinophilia'][by_count])}"
     level = by_count
     if wbc is not None and wbc < LEUKOPENIA_BELOW_PER_UL and pct is not None:
         by_pct = _level_from_percentage(pct)
@@ -358,8 +359,8 @@ def _eosinophilia(value: EosinophiliaLevel | EosinophilCounts) -> _Resolved:
             level = by_pct
             reason = (
                 f"leukocytes {wbc:g}/µL < 4 000/µL, so the percentage path applies: {pct:g} % "
-                f"gives {POINTS['eosinophilia'][by_pct]:+d} (count path {count:g}/µL gives "
-                f"{POINTS['eosinophilia'][by_count]:+d}; the higher is scored)"
+                f"gives {signed(POINTS['eosinophilia'][by_pct])} (count path {count:g}/µL gives "
+                f"{signed(POINTS['eosinophilia'][by_count])}; the higher is scored)"
             )
     return _Resolved(level, reason, evidence=evidence)
 

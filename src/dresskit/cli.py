@@ -1,0 +1,254 @@
+"""The ``dresskit`` command line: commands only translate between the shell and the library.
+
+Exit codes: 0 success; 1 a domain error (bad input, unknown instrument), printed as one red
+line on stderr followed by the details; 2 a usage error (unknown option), from Typer/Click.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dresskit import __version__
+from dresskit.datasets import load_published_cases
+from dresskit.errors import DresskitError, InputError, InputErrors
+from dresskit.scoring import ScoreResult
+from dresskit.scoring._items import signed
+from dresskit.scoring.catalogue import INSTRUMENTS, input_schema, score_case
+from dresskit.scoring.rendering import result_as_dict
+
+app = typer.Typer(
+    help="dresskit: explained clinical scores for DRESS and severe drug eruptions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_stdout = Console(highlight=False, soft_wrap=False)
+_stderr = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn a DresskitError into a red one-line message plus details, exit code 1."""
+    try:
+        yield
+    except InputErrors as errors:
+        count = len(errors.errors)
+        _stderr.print(f"[bold red]error:[/] {count} problem{'s' if count > 1 else ''} in the input")
+        for error in errors.errors:
+            _stderr.print(f"  - {error.message}", markup=False)
+        raise typer.Exit(1) from None
+    except DresskitError as error:
+        lines = str(error).splitlines() or [type(error).__name__]
+        _stderr.print(f"[bold red]error:[/] {lines[0]}", markup=True)
+        for line in lines[1:]:
+            _stderr.print(f"  {line}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _read_json(path: str) -> object:
+    """Read a JSON document from a file, or standard input for ``-``."""
+    source = "<stdin>" if path == "-" else path
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError("--input", path, "an existing JSON file, or - for stdin") from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+            raise InputError("--input", path, f"a readable UTF-8 JSON file ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "<document>",
+            f"line {exc.lineno} column {exc.colno}",
+            f"valid JSON ({exc.msg})",
+            source=source,
+        ) from None
+
+
+_CASE_ENVELOPE_KEYS = {"input", "instrument"}
+
+
+def _unwrap_case(document: object, instrument: str, source: str) -> object:
+    """Accept a published-case file (``{"instrument": ..., "input": {...}, ...}``) as input."""
+    if isinstance(document, dict) and document.keys() >= _CASE_ENVELOPE_KEYS:
+        if document["instrument"] != instrument:
+            raise InputError(
+                "instrument",
+                document["instrument"],
+                f"{instrument!r}, the instrument asked for on the command line",
+                source=source,
+            )
+        return document["input"]
+    return document
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _show_result(result: ScoreResult) -> None:
+    title = f"{result.name} ({result.version})"
+    if result.subject:
+        title += f": {result.subject}"
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("Item")
+    table.add_column("Answer")
+    table.add_column("Points", justify="right")
+    table.add_column("Rule applied")
+    for item in result.items:
+        answer = item.answer if item.known else f"[yellow]{item.answer}[/]"
+        points = signed(item.points)
+        reason = item.reason + "".join(f"\n[dim]{text}[/]" for text in item.evidence)
+        table.add_row(item.label, answer, points, reason)
+    _stdout.print(table)
+    if result.total is not None and result.total_range is not None:
+        low, high = result.total_range
+        _stdout.print(f"[bold]Total:[/] {result.total}  (range {low}..{high})")
+    _stdout.print(f"[bold]Class:[/] {result.classification}")
+    if result.unknown_items:
+        reach = ""
+        if result.reachable_total is not None:
+            reach = f"totals {result.reachable_total[0]}..{result.reachable_total[1]}; "
+        _stdout.print(
+            f"[yellow]Unknown:[/] {', '.join(result.unknown_items)} - if answered: {reach}"
+            f"classes {', '.join(result.reachable_classes)}"
+        )
+    for remark in result.remarks:
+        _stdout.print(f"[dim]Remark:[/] {remark}", markup=True)
+    _stdout.print(f"[dim]Reference: {result.reference.text} [{result.reference.section}][/]")
+
+
+@app.command()
+def score(
+    instrument: Annotated[
+        str, typer.Argument(help=f"Instrument: {', '.join(INSTRUMENTS)}.", show_default=False)
+    ],
+    input_path: Annotated[
+        str | None,
+        typer.Option("--input", "-i", help="Case JSON file, or - for standard input."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of the input and exit.")
+    ] = False,
+) -> None:
+    """Score one case with an instrument and show the per-item breakdown."""
+    with _domain_errors():
+        if schema:
+            _print_json(input_schema(instrument))
+            return
+        if input_path is None:
+            raise InputError("--input", None, "a case JSON file, or - for standard input")
+        source = "<stdin>" if input_path == "-" else input_path
+        answers = _unwrap_case(_read_json(input_path), instrument, source)
+        results = score_case(instrument, answers, source=source)
+        if as_json:
+            entry = INSTRUMENTS[instrument]
+            if entry.per_drug:
+                _print_json(
+                    {"instrument": instrument, "drugs": [result_as_dict(r) for r in results]}
+                )
+            else:
+                _print_json(result_as_dict(results[0]))
+            return
+        for result in results:
+            _show_result(result)
+
+
+@app.command()
+def instruments() -> None:
+    """List the instruments dresskit scores."""
+    table = Table(title="Instruments", title_justify="left")
+    table.add_column("Name")
+    table.add_column("Instrument")
+    table.add_column("Use")
+    for entry in INSTRUMENTS.values():
+        table.add_row(entry.id, entry.title, entry.purpose)
+    _stdout.print(table)
+
+
+@app.command()
+def examples(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Score the bundled published cases and compare with the authors' numbers."""
+    with _domain_errors():
+        rows = []
+        for case in load_published_cases():
+            results = score_case(case.instrument, case.input, source=case.id)
+            rows.append((case, results))
+        if as_json:
+            _print_json(
+                [
+                    {
+                        "case": case.id,
+                        "citation": case.citation,
+                        "reported_total": case.reported_total,
+                        "reported_class": case.reported_class,
+                        "results": [result_as_dict(r) for r in results],
+                    }
+                    for case, results in rows
+                ]
+            )
+            return
+        table = Table(title="Published cases scored by dresskit", title_justify="left")
+        for column in ("Case", "Instrument", "Authors", "dresskit", "Unknown", "Reachable"):
+            table.add_column(column)
+        for number, (case, results) in enumerate(rows, start=1):
+            for result in results:
+                authors = " ".join(
+                    str(part)
+                    for part in (case.reported_total, case.reported_class)
+                    if part is not None
+                )
+                reach = ""
+                if result.reachable_total is not None and result.unknown_items:
+                    reach = f"{result.reachable_total[0]}..{result.reachable_total[1]}"
+                table.add_row(
+                    f"[{number}] {case.id}",
+                    result.instrument + (f" ({result.subject})" if result.subject else ""),
+                    authors,
+                    f"{result.total} {result.classification}",
+                    str(len(result.unknown_items)),
+                    reach,
+                )
+        _stdout.print(table)
+        for number, (case, _) in enumerate(rows, start=1):
+            _stdout.print(f"[dim][{number}] {case.citation}[/]")
+        _stdout.print(
+            "Per-item breakdown of any case: dresskit score NAME --input CASE.json "
+            "(cases ship in dresskit/datasets/data/cases/)."
+        )
+
+
+def _version(value: bool) -> None:
+    if value:
+        _stdout.print(f"dresskit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """dresskit: explained clinical scores for DRESS and severe drug eruptions."""
+
+
+def main() -> None:
+    """Entry point of the ``dresskit`` console script."""
+    app()
