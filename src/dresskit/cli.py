@@ -172,7 +172,7 @@ def score(
 def instruments() -> None:
     """List the instruments dresskit scores."""
     table = Table(title="Instruments", title_justify="left")
-    table.add_column("Name")
+    table.add_column("Name", no_wrap=True)
     table.add_column("Instrument")
     table.add_column("Use")
     for entry in INSTRUMENTS.values():
@@ -205,7 +205,8 @@ def examples(
             )
             return
         table = Table(title="Published cases scored by dresskit", title_justify="left")
-        for column in ("Case", "Instrument", "Authors", "dresskit", "Unknown", "Reachable"):
+        table.add_column("Case", no_wrap=True)
+        for column in ("Instrument", "Authors", "dresskit", "Unknown", "Reachable"):
             table.add_column(column)
         for number, (case, results) in enumerate(rows, start=1):
             for result in results:

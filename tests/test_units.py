@@ -1,0 +1,72 @@
+"""Unit conversions through the one pint registry."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dresskit.errors import InputError, UnitError
+from dresskit.units import registry, to_cells_per_microlitre, to_degrees_celsius
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "celsius"),
+    [(98.6, "[degF]", 37.0), (101.3, "[degF]", 38.5), (38.5, "Cel", 38.5), (310.15, "K", 37.0)],
+)
+def test_temperature_converts_to_celsius(value: float, unit: str, celsius: float) -> None:
+    assert to_degrees_celsius(value, unit, field="t") == pytest.approx(celsius, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"), [(389, "Cel"), (24.9, "Cel"), (45.1, "Cel"), (120, "[degF]")]
+)
+def test_implausible_body_temperature_is_refused(value: float, unit: str) -> None:
+    with pytest.raises(InputError, match="body temperature between 25 and 45 Cel"):
+        to_degrees_celsius(value, unit, field="t")
+
+
+@pytest.mark.parametrize("unit", ["F", "°C", "degC", "", "mg/dL"])
+def test_unknown_temperature_unit_is_refused_with_ucum_codes(unit: str) -> None:
+    with pytest.raises(UnitError) as caught:
+        to_degrees_celsius(37, unit, field="fever.value")
+    assert caught.value.field == "fever.unit"
+    assert "'Cel'" in caught.value.expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), True])
+def test_non_finite_temperature_is_refused(value: float) -> None:
+    with pytest.raises(InputError, match="finite number"):
+        to_degrees_celsius(value, "Cel", field="t")
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "per_ul"),
+    [
+        (1.14, "10*9/L", 1140.0),
+        (1140, "/uL", 1140.0),
+        (1.14, "10*3/uL", 1140.0),
+        (1140, "/mm3", 1140.0),
+    ],
+)
+def test_cell_counts_convert_to_per_microlitre(value: float, unit: str, per_ul: float) -> None:
+    assert to_cells_per_microlitre(value, unit, field="eos") == pytest.approx(per_ul)
+
+
+def test_negative_cell_count_is_refused() -> None:
+    with pytest.raises(InputError, match="0 or more"):
+        to_cells_per_microlitre(-1, "/uL", field="eos")
+
+
+@given(st.floats(min_value=25, max_value=45, allow_nan=False))
+def test_fahrenheit_round_trips(celsius: float) -> None:
+    fahrenheit = registry().Quantity(celsius, "degC").to("degF").magnitude
+    assert to_degrees_celsius(fahrenheit, "[degF]", field="t") == pytest.approx(celsius, abs=1e-5)
+
+
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False))
+def test_giga_per_litre_round_trips(per_ul: float) -> None:
+    giga = to_cells_per_microlitre(per_ul, "/uL", field="c") / 1000
+    assert to_cells_per_microlitre(giga, "10*9/L", field="c") == pytest.approx(
+        per_ul, rel=1e-9, abs=1e-5
+    )
