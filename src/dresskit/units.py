@@ -25,6 +25,7 @@ __all__ = [
     "BODY_TEMPERATURE_RANGE_CEL",
     "CELL_COUNT_UNITS",
     "TEMPERATURE_UNITS",
+    "convert",
     "quantity",
     "registry",
     "to_cells_per_microlitre",
@@ -55,7 +56,12 @@ _DECIMALS: Final = 6
 @cache
 def registry() -> pint.UnitRegistry[Any]:
     """Return the one pint registry dresskit uses (created on first use)."""
-    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    units: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    # The WHO international unit (IgE: 1 kU/L = 1 kIU/L = 1 IU/mL) is not a pint unit; it
+    # gets a dimension of its own so it never converts to anything else by accident.
+    units.define("international_unit = [international_unit] = IU")
+    units.define("score_point = [score_point]")
+    return units
 
 
 def quantity(
@@ -139,3 +145,53 @@ def to_cells_per_microlitre(value: float, ucum_unit: str, *, field: str) -> floa
         raise InputError(field, value, "a count of 0 or more")
     per_ul = quantity(value, ucum_unit, field=field, accepted=CELL_COUNT_UNITS).to("1 / microliter")
     return round(float(per_ul.magnitude), _DECIMALS)
+
+
+def convert(
+    value: float,
+    ucum_unit: str,
+    *,
+    accepted: dict[str, str],
+    target: str,
+    field: str,
+    molar_mass_g_per_mol: float | None = None,
+) -> float:
+    """Convert ``value`` from ``ucum_unit`` (one of ``accepted``) to the pint unit ``target``.
+
+    Mass and amount-of-substance concentrations convert through pint's ``chemistry`` context
+    with the analyte's molar mass (creatinine 113.12 g/mol, bilirubin 584.66 g/mol).
+
+    Raises
+    ------
+    UnitError
+        When the unit is not accepted or does not convert to ``target``.
+
+    Examples
+    --------
+    >>> convert(88.4, "umol/L", accepted={"umol/L": "micromol / liter"}, target="mg / dL",
+    ...         field="creatinine", molar_mass_g_per_mol=113.12)
+    0.999981
+    >>> convert(1, "ukat/L", accepted={"ukat/L": "microkatal / liter"}, target="enzyme_unit / L",
+    ...         field="alt")
+    60.0
+    """
+    measured = quantity(value, ucum_unit, field=field, accepted=accepted)
+    # A scaled target (10^9/L) is a quantity to pint: convert to its unit, divide by its factor.
+    scale = registry().parse_expression(target) if target[:1].isdigit() else None
+    target_units = scale.units if scale is not None else target
+    try:
+        if molar_mass_g_per_mol is not None:
+            molar_mass = registry().Quantity(molar_mass_g_per_mol, "g / mol")
+            converted = measured.to(target_units, "chemistry", mw=molar_mass)
+        else:
+            converted = measured.to(target_units)
+        if scale is not None:
+            converted = converted / scale.magnitude
+    except pint.DimensionalityError:
+        names = ", ".join(repr(code) for code in accepted)
+        raise UnitError(
+            field.rsplit(".", 1)[0] + ".unit",
+            ucum_unit,
+            f"a unit convertible to {target} ({names})",
+        ) from None
+    return round(float(converted.magnitude), _DECIMALS)
