@@ -1,0 +1,1 @@
+"""Persistence and exchange: bundle files now; the database and audit trail later."""
