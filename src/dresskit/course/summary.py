@@ -1,0 +1,153 @@
+"""One episode's course, summarised: a day-by-day table and everything derived from it.
+
+:func:`summarise_course` gathers, for one :class:`~dresskit.course.model.PatientCourse`, the
+daily values a clinician charts (temperature, ALT, eosinophils, itch, rash extent, steroid dose
+as prednisone equivalent, IVIG and biologic doses), the outcomes counted from an index event,
+the steroid-response classification, the culprit ranking and the diagnostic scores computed
+from the course's own data. The CLI and reports render it; it prints nothing itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dresskit.course.model import PatientCourse
+from dresskit.course.outcomes import (
+    TimeToEvent,
+    days_to_alt_normalisation,
+    days_to_defervescence,
+    days_to_eosinophil_normalisation,
+    days_to_rash_resolution,
+    days_to_steroid_discontinuation,
+    steroid_days_after_index,
+    steroid_days_before_index,
+)
+from dresskit.course.steroids import daily_steroid_doses
+from dresskit.course.treatments import IvigTotal, biologic_doses, index_date, ivig_total
+
+__all__ = ["CourseDay", "CourseSummary", "summarise_course"]
+
+#: Observation codes shown in the daily table, with the aggregate used for several readings.
+_DAILY_MAXIMA = ("temperature",)
+_DAILY_LAST = ("alt", "eosinophils", "itch_nrs", "rash_bsa", "total_ige")
+
+
+@dataclass(frozen=True)
+class CourseDay:
+    """One calendar day of the course; ``None`` where nothing was recorded that day."""
+
+    on: date
+    day: int
+    max_temperature_cel: float | None
+    alt_u_per_l: float | None
+    eosinophils_10e9_per_l: float | None
+    itch_nrs: float | None
+    rash_bsa_pct: float | None
+    total_ige_ku_per_l: float | None
+    prednisone_equivalent_mg: float | None
+    prednisone_equivalent_mg_per_kg: float | None
+    steroid_agents: tuple[str, ...]
+    ivig_g_per_kg: float | None
+    ivig_g: float | None
+    biologics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    """Everything :func:`summarise_course` derives for one episode."""
+
+    course: PatientCourse
+    index: str
+    index_date: date
+    days: tuple[CourseDay, ...]
+    outcomes: tuple[TimeToEvent, ...]
+    steroid_days_before_index: int | None
+    ivig: IvigTotal
+
+
+def _daily_values(course: PatientCourse) -> dict[tuple[date, str], float]:
+    values: dict[tuple[date, str], float] = {}
+    for code in _DAILY_MAXIMA + _DAILY_LAST:
+        for observation in course.observations_of(code):
+            if observation.value is None:
+                continue
+            key = (observation.on, code)
+            if code in _DAILY_MAXIMA:
+                values[key] = max(values.get(key, observation.value), observation.value)
+            else:
+                values[key] = observation.value  # observations_of is in time order: last wins
+    return values
+
+
+def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSummary:
+    """Summarise one episode relative to an index event.
+
+    Parameters
+    ----------
+    course
+        The episode.
+    index
+        Day 0: ``"ivig"``, ``"steroid"``, ``"onset"``, ``"admission"`` or an agent name.
+
+    Raises
+    ------
+    dresskit.errors.InputError
+        When the course has no such index event.
+    """
+    day0 = index_date(course, index)
+    values = _daily_values(course)
+    steroid_by_day = {day.on: day for day in daily_steroid_doses(course)}
+    ivig_by_day: dict[date, tuple[float | None, float | None]] = {}
+    for dose in course.ivig:
+        ivig_by_day[dose.on] = (dose.dose_g_per_kg, dose.dose_g)
+    biologic_by_day: dict[date, list[str]] = {}
+    for regimen in course.biologics:
+        for administration in biologic_doses(regimen, last_day=course.episode.last_follow_up):
+            biologic_by_day.setdefault(administration.on, []).append(
+                f"{administration.agent} {administration.dose_mg:g} mg"
+            )
+    first = min([course.episode.onset, *steroid_by_day, *ivig_by_day, day0])
+    last = course.episode.last_follow_up
+    days = []
+    for offset in range((last - first).days + 1):
+        on = first + timedelta(days=offset)
+        steroid = steroid_by_day.get(on)
+        ivig_per_kg, ivig_grams = ivig_by_day.get(on, (None, None))
+        days.append(
+            CourseDay(
+                on=on,
+                day=(on - day0).days,
+                max_temperature_cel=values.get((on, "temperature")),
+                alt_u_per_l=values.get((on, "alt")),
+                eosinophils_10e9_per_l=values.get((on, "eosinophils")),
+                itch_nrs=values.get((on, "itch_nrs")),
+                rash_bsa_pct=values.get((on, "rash_bsa")),
+                total_ige_ku_per_l=values.get((on, "total_ige")),
+                prednisone_equivalent_mg=steroid.prednisone_equivalent_mg if steroid else None,
+                prednisone_equivalent_mg_per_kg=steroid.mg_per_kg if steroid else None,
+                steroid_agents=tuple(f"{agent} {mg:g} mg" for agent, mg in steroid.doses)
+                if steroid
+                else (),
+                ivig_g_per_kg=ivig_per_kg,
+                ivig_g=ivig_grams,
+                biologics=tuple(biologic_by_day.get(on, ())),
+            )
+        )
+    outcomes = (
+        steroid_days_after_index(course, index=index),
+        days_to_steroid_discontinuation(course, index=index),
+        days_to_defervescence(course, index=index),
+        days_to_alt_normalisation(course, index=index),
+        days_to_eosinophil_normalisation(course, index=index),
+        days_to_rash_resolution(course, index=index),
+    )
+    return CourseSummary(
+        course=course,
+        index=index,
+        index_date=day0,
+        days=tuple(days),
+        outcomes=outcomes,
+        steroid_days_before_index=steroid_days_before_index(course, index=index),
+        ivig=ivig_total(course),
+    )
