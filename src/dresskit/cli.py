@@ -235,6 +235,111 @@ def examples(
         )
 
 
+@app.command()
+def validate(
+    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+) -> None:
+    """Check a bundle and report every problem (file, row, column, value, what is accepted)."""
+    from dresskit.registry.bundle_files import read_bundle
+
+    with _domain_errors():
+        loaded = read_bundle(bundle)
+        episodes = loaded.episode_ids()
+        _stdout.print(
+            f"[green]valid[/]: {bundle} - {loaded.patients.height} patients, "
+            f"{len(episodes)} episodes, {loaded.observations.height} observations, "
+            f"{loaded.treatments.height} treatment rows"
+        )
+
+
+def _value(number: float | None, digits: int = 1) -> str:
+    return "" if number is None else f"{number:.{digits}f}".rstrip("0").rstrip(".")
+
+
+@app.command()
+def course(
+    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+    episode_id: Annotated[str, typer.Argument(help="The episode to show.")],
+    index: Annotated[
+        str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
+    ] = "ivig",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Show one episode day by day, with outcomes counted from the index event."""
+    from dresskit.course.summary import summarise_course, summary_as_dict
+    from dresskit.registry.bundle_files import read_bundle
+
+    with _domain_errors():
+        summary = summarise_course(read_bundle(bundle).course(episode_id), index=index)
+        if as_json:
+            _print_json(summary_as_dict(summary))
+            return
+        episode = summary.course.episode
+        _stdout.print(
+            f"[bold]Episode {episode.episode_id}[/] (patient {summary.course.patient.patient_id})"
+            f": {episode.phenotype.value}, onset {episode.onset}, outcome {episode.outcome.value}"
+            f" (last follow-up {episode.last_follow_up}); day 0 = {index} on "
+            f"{summary.index_date}"
+        )
+        table = Table(title="Day by day", title_justify="left")
+        for column in (
+            "Date",
+            "Day",
+            "Tmax °C",
+            "ALT U/L",
+            "Eos 10⁹/L",
+            "NRS",
+            "BSA %",
+            "Steroid (pred-eq mg, mg/kg)",
+            "IVIG",
+            "Biologic",
+        ):
+            table.add_column(column, justify="right" if column != "Date" else "left")
+        for day in summary.days:
+            steroid = ""
+            if day.prednisone_equivalent_mg is not None:
+                steroid = _value(day.prednisone_equivalent_mg)
+                if day.prednisone_equivalent_mg_per_kg is not None:
+                    steroid += f" ({_value(day.prednisone_equivalent_mg_per_kg, 2)})"
+            ivig = ""
+            if day.ivig_g_per_kg is not None:
+                ivig = f"{_value(day.ivig_g_per_kg, 2)} g/kg"
+            elif day.ivig_g is not None:
+                ivig = f"{_value(day.ivig_g)} g"
+            table.add_row(
+                day.on.isoformat(),
+                str(day.day),
+                _value(day.max_temperature_cel),
+                _value(day.alt_u_per_l, 0),
+                _value(day.eosinophils_10e9_per_l, 2),
+                _value(day.itch_nrs, 0),
+                _value(day.rash_bsa_pct, 0),
+                steroid,
+                ivig,
+                ", ".join(day.biologics),
+            )
+        _stdout.print(table)
+        outcomes = Table(title=f"Outcomes from day 0 ({index})", title_justify="left")
+        for column in ("Outcome", "Result", "Definition"):
+            outcomes.add_column(column)
+        before = summary.steroid_days_before_index
+        outcomes.add_row(
+            "steroid days before index",
+            "no steroids" if before is None else f"{before} days",
+            "days from the first systemic steroid dose to day 0",
+        )
+        for result in summary.outcomes:
+            outcomes.add_row(result.outcome.replace("_", " "), result.describe(), result.definition)
+        _stdout.print(outcomes)
+        if summary.ivig.days:
+            total = summary.ivig
+            _stdout.print(
+                f"IVIG: {total.days} day(s), total "
+                f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg, 2)} g/kg"
+                + "".join(f"; {remark}" for remark in total.remarks)
+            )
+
+
 def _version(value: bool) -> None:
     if value:
         _stdout.print(f"dresskit {__version__}")

@@ -26,7 +26,7 @@ from dresskit.course.outcomes import (
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.course.treatments import IvigTotal, biologic_doses, index_date, ivig_total
 
-__all__ = ["CourseDay", "CourseSummary", "summarise_course"]
+__all__ = ["CourseDay", "CourseSummary", "summarise_course", "summary_as_dict"]
 
 #: Observation codes shown in the daily table, with the aggregate used for several readings.
 _DAILY_MAXIMA = ("temperature",)
@@ -151,3 +151,59 @@ def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSum
         steroid_days_before_index=steroid_days_before_index(course, index=index),
         ivig=ivig_total(course),
     )
+
+
+def _time_to_event_dict(result: TimeToEvent) -> dict[str, object]:
+    return {
+        "outcome": result.outcome,
+        "days": result.days,
+        "observed": result.observed,
+        "followed_up_days": result.followed_up_days,
+        "censor_reason": result.censor_reason,
+        "competing_event": result.competing_event,
+        "event_date": result.event_date.isoformat() if result.event_date else None,
+        "definition": result.definition,
+        "parameters": dict(result.parameters),
+    }
+
+
+def summary_as_dict(summary: CourseSummary) -> dict[str, object]:
+    """Return the summary as JSON-ready data (dates as ISO text, unknown as ``None``)."""
+    course = summary.course
+    return {
+        "episode_id": course.episode.episode_id,
+        "patient_id": course.patient.patient_id,
+        "phenotype": course.episode.phenotype.value,
+        "onset": course.episode.onset.isoformat(),
+        "outcome": course.episode.outcome.value,
+        "last_follow_up": course.episode.last_follow_up.isoformat(),
+        "index": summary.index,
+        "index_date": summary.index_date.isoformat(),
+        "steroid_days_before_index": summary.steroid_days_before_index,
+        "ivig_total": {
+            "days": summary.ivig.days,
+            "g_per_kg": summary.ivig.g_per_kg,
+            "grams": summary.ivig.grams,
+            "remarks": list(summary.ivig.remarks),
+        },
+        "outcomes": [_time_to_event_dict(result) for result in summary.outcomes],
+        "days": [
+            {
+                "date": day.on.isoformat(),
+                "day": day.day,
+                "max_temperature_cel": day.max_temperature_cel,
+                "alt_u_per_l": day.alt_u_per_l,
+                "eosinophils_10e9_per_l": day.eosinophils_10e9_per_l,
+                "itch_nrs": day.itch_nrs,
+                "rash_bsa_pct": day.rash_bsa_pct,
+                "total_ige_ku_per_l": day.total_ige_ku_per_l,
+                "prednisone_equivalent_mg": day.prednisone_equivalent_mg,
+                "prednisone_equivalent_mg_per_kg": day.prednisone_equivalent_mg_per_kg,
+                "steroid_agents": list(day.steroid_agents),
+                "ivig_g_per_kg": day.ivig_g_per_kg,
+                "ivig_g": day.ivig_g,
+                "biologics": list(day.biologics),
+            }
+            for day in summary.days
+        ],
+    }
