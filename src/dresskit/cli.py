@@ -20,8 +20,7 @@ from rich.table import Table
 from dresskit import __version__
 from dresskit.datasets import load_published_cases
 from dresskit.errors import DresskitError, InputError, InputErrors
-from dresskit.scoring import ScoreResult
-from dresskit.scoring._items import signed
+from dresskit.scoring import ScoreResult, signed
 from dresskit.scoring.catalogue import INSTRUMENTS, input_schema, score_case
 from dresskit.scoring.rendering import result_as_dict
 

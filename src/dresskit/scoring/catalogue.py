@@ -13,7 +13,16 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from dresskit.errors import InputError, InputErrors
-from dresskit.scoring import regiscar
+from dresskit.scoring import (
+    alden,
+    bocquet,
+    dds,
+    jscar,
+    naranjo,
+    regiscar,
+    regiscar_inclusion,
+    who_umc,
+)
 from dresskit.scoring._items import ScoreResult
 
 __all__ = ["INSTRUMENTS", "Instrument", "get_instrument", "input_schema", "score_case"]
@@ -56,6 +65,56 @@ INSTRUMENTS: Final[Mapping[str, Instrument]] = {
             "DRESS diagnosis: no case / possible / probable / definite",
             regiscar.RegiscarInput,
             regiscar.score,
+        ),
+        Instrument(
+            "regiscar-inclusion",
+            "RegiSCAR inclusion criteria",
+            "Potential DRESS case: context + >= 3 of 4 starred criteria",
+            regiscar_inclusion.RegiscarInclusionInput,
+            regiscar_inclusion.score,
+        ),
+        Instrument(
+            "jscar",
+            "J-SCAR criteria for DIHS",
+            "DIHS diagnosis: typical / atypical / not met",
+            jscar.JscarInput,
+            jscar.score,
+        ),
+        Instrument(
+            "bocquet",
+            "Bocquet criteria for DRESS",
+            "DRESS diagnosis: all three criteria met or not",
+            bocquet.BocquetInput,
+            bocquet.score,
+        ),
+        Instrument(
+            "naranjo",
+            "Naranjo ADR probability scale",
+            "Causality of one drug: doubtful / possible / probable / definite",
+            naranjo.NaranjoInput,
+            naranjo.score,
+        ),
+        Instrument(
+            "who-umc",
+            "WHO-UMC causality assessment",
+            "Causality of one drug: certain ... unassessable",
+            who_umc.WhoUmcInput,
+            who_umc.score,
+        ),
+        Instrument(
+            "alden",
+            "ALDEN drug causality (SJS/TEN)",
+            "Causality of every drug of an SJS/TEN case",
+            alden.AldenInput,
+            alden.score,
+            per_drug=True,
+        ),
+        Instrument(
+            "dds",
+            "DiHS/DRESS severity score (DDS)",
+            "Severity: mild / moderate / severe",
+            dds.DdsInput,
+            dds.score,
         ),
     )
 }
