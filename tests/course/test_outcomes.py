@@ -182,9 +182,11 @@ def test_outcomes_do_not_depend_on_row_order(
 def test_an_observed_event_is_within_the_data(alt: list[tuple[int, float]]) -> None:
     result = days_to_alt_normalisation(course(observations={"alt": alt}))
     if result.observed:
-        assert result.days is not None and 0 <= result.days <= result.followed_up_days
+        assert result.days is not None
+        assert 0 <= result.days <= result.followed_up_days
     else:
-        assert result.days is None and result.censor_reason is not None
+        assert result.days is None
+        assert result.censor_reason is not None
 
 
 def test_outcome_functions_do_not_mutate_the_course() -> None:

@@ -44,7 +44,7 @@ def test_betamethasone_value_is_a_parameter() -> None:
 
 
 def test_other_betamethasone_values_are_refused() -> None:
-    with pytest.raises(InputError, match="0.6 or 0.75"):
+    with pytest.raises(InputError, match=r"0\.6 or 0\.75"):
         equivalent_doses(betamethasone_mg=0.5)
 
 

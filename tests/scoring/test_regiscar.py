@@ -16,7 +16,7 @@ from dresskit.errors import InputErrors
 from dresskit.scoring import regiscar
 from tests.strategies import REGISCAR_DIRECT_ANSWERS, eosinophil_counts, regiscar_direct_answers
 
-ALL_UNKNOWN = {item: "unknown" for item in REGISCAR_DIRECT_ANSWERS}
+ALL_UNKNOWN = dict.fromkeys(REGISCAR_DIRECT_ANSWERS, "unknown")
 
 
 def case(**answers: object) -> dict[str, object]:
@@ -271,7 +271,8 @@ def test_missing_item_is_an_error_not_unknown() -> None:
 def test_unknown_answer_word_names_field_value_and_choices() -> None:
     (error,) = error_for(case(lymph_nodes="maybe")).errors
     assert (error.field, error.value) == ("lymph_nodes", "maybe")
-    assert "'yes'" in error.expected and "'unknown'" in error.expected
+    assert "'yes'" in error.expected
+    assert "'unknown'" in error.expected
 
 
 def test_ambiguous_yes_for_eosinophilia_is_refused_with_the_levels() -> None:
@@ -398,7 +399,8 @@ def test_changing_one_item_changes_total_by_its_points(
     new_answer = data.draw(st.sampled_from(REGISCAR_DIRECT_ANSWERS[item]))
     before = regiscar.score(answers)
     after = regiscar.score({**answers, item: new_answer})
-    assert before.total is not None and after.total is not None
+    assert before.total is not None
+    assert after.total is not None
     difference = after.item(item).points - before.item(item).points  # type: ignore[operator]
     assert after.total - before.total == difference
 
@@ -406,7 +408,8 @@ def test_changing_one_item_changes_total_by_its_points(
 @given(regiscar_direct_answers())
 def test_reachable_range_contains_the_total(answers: dict[str, str]) -> None:
     result = regiscar.score(answers)
-    assert result.reachable_total is not None and result.total is not None
+    assert result.reachable_total is not None
+    assert result.total is not None
     low, high = result.reachable_total
     assert low <= result.total <= high
     assert result.classification in result.reachable_classes

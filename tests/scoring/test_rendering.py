@@ -7,7 +7,7 @@ import json
 from dresskit.scoring import regiscar
 from dresskit.scoring.rendering import result_as_dict, result_as_text
 
-CASE = {item: "unknown" for item in regiscar.POINTS} | {
+CASE = dict.fromkeys(regiscar.POINTS, "unknown") | {
     "fever": {"max_temperature": {"value": 102.2, "unit": "[degF]"}},
     "organ_involvement": ["liver"],
 }
