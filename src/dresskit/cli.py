@@ -281,19 +281,19 @@ def course(
             f"{summary.index_date}"
         )
         table = Table(title="Day by day", title_justify="left")
+        table.add_column("Date", no_wrap=True)
         for column in (
-            "Date",
             "Day",
             "Tmax °C",
             "ALT U/L",
             "Eos 10⁹/L",
             "NRS",
             "BSA %",
-            "Steroid (pred-eq mg, mg/kg)",
+            "Steroid mg PE (mg/kg)",
             "IVIG",
             "Biologic",
         ):
-            table.add_column(column, justify="right" if column != "Date" else "left")
+            table.add_column(column, justify="right")
         for day in summary.days:
             steroid = ""
             if day.prednisone_equivalent_mg is not None:
@@ -318,6 +318,7 @@ def course(
                 ", ".join(day.biologics),
             )
         _stdout.print(table)
+        _stdout.print("[dim]PE = prednisone equivalent (clinical-reference.md §8)[/]")
         outcomes = Table(title=f"Outcomes from day 0 ({index})", title_justify="left")
         for column in ("Outcome", "Result", "Definition"):
             outcomes.add_column(column)

@@ -61,23 +61,35 @@ def ivig_total(course: PatientCourse) -> IvigTotal:
     """
     per_kg: float | None = 0.0
     grams: float | None = 0.0
-    remarks = []
+    unweighed_per_kg: list[date] = []
+    unweighed_grams: list[date] = []
     for dose in sorted(course.ivig, key=lambda item: item.on):
         weight = course.patient.weight_on(dose.on)
         if dose.dose_g_per_kg is not None:
             per_kg = None if per_kg is None else per_kg + dose.dose_g_per_kg
             if weight is None:
                 grams = None
-                remarks.append(f"{dose.on}: dose in g/kg and no weight by then; grams unknown")
+                unweighed_per_kg.append(dose.on)
             elif grams is not None:
                 grams += dose.dose_g_per_kg * weight.kg
         elif dose.dose_g is not None:
             grams = None if grams is None else grams + dose.dose_g
             if weight is None:
                 per_kg = None
-                remarks.append(f"{dose.on}: dose in grams and no weight by then; g/kg unknown")
+                unweighed_grams.append(dose.on)
             elif per_kg is not None:
                 per_kg += dose.dose_g / weight.kg
+    remarks = []
+    if unweighed_per_kg:
+        remarks.append(
+            f"{len(unweighed_per_kg)} dose(s) in g/kg with no weight recorded by then "
+            f"(from {min(unweighed_per_kg)}): total grams unknown"
+        )
+    if unweighed_grams:
+        remarks.append(
+            f"{len(unweighed_grams)} dose(s) in grams with no weight recorded by then "
+            f"(from {min(unweighed_grams)}): total g/kg unknown"
+        )
     days = len({dose.on for dose in course.ivig})
     return IvigTotal(
         days=days,

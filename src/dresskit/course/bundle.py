@@ -1,0 +1,884 @@
+"""Validate a bundle's raw tables column-wise and hold the result; build patient courses.
+
+:func:`validate_tables` takes the tables as read (every cell a string) and checks every rule
+of ``docs/data-format.md`` with polars expressions, so that millions of observation rows are
+validated in seconds. Every problem becomes an :class:`~dresskit.errors.InputError` naming the
+file, the 1-based data row, the column, the raw value and what is accepted; if there is any,
+:class:`~dresskit.errors.InputErrors` lists them all and nothing is returned. Unit
+conversions are computed once per distinct (code, unit) pair through pint and applied to the
+whole column.
+
+A valid :class:`Bundle` holds typed tables in canonical units and builds
+:class:`~dresskit.course.model.PatientCourse` objects on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import polars as pl
+
+from dresskit.course.bundle_schema import (
+    ASSESSMENT_ANSWERS,
+    FINDING_VALUES,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    OPTIONAL_TABLES,
+    OTHER_CAUSE_TESTS,
+    REQUIRED_TABLES,
+    STEROID_AGENTS,
+    TABLES,
+    TREATMENT_DOSE_UNITS,
+)
+from dresskit.course.codes import OBSERVATION_CODES
+from dresskit.course.model import (
+    BiologicRegimen,
+    DrugExposure,
+    DrugRole,
+    Episode,
+    EpisodeOutcome,
+    Finding,
+    IvigDose,
+    Observation,
+    OtherTreatment,
+    Patient,
+    PatientCourse,
+    Phenotype,
+    Sex,
+    SteroidSegment,
+    WeightMeasurement,
+)
+from dresskit.errors import InputError, InputErrors
+from dresskit.units import convert
+
+__all__ = ["Bundle", "validate_tables"]
+
+_ROW: Final = "__row"
+#: Observations and findings may precede onset by this many days (prodrome, baseline labs).
+WINDOW_BEFORE_ONSET_DAYS: Final = 30
+_DATE_FORMAT: Final = "%Y-%m-%d"
+_TIME_FORMAT: Final = "%H:%M"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A validated bundle: typed tables, canonical units (see ``docs/data-format.md``)."""
+
+    manifest: Mapping[str, str]
+    patients: pl.DataFrame
+    episodes: pl.DataFrame
+    drug_exposures: pl.DataFrame
+    drug_assessments: pl.DataFrame
+    observations: pl.DataFrame
+    findings: pl.DataFrame
+    treatments: pl.DataFrame
+
+    def episode_ids(self) -> tuple[str, ...]:
+        """Return the episode ids, in file order."""
+        return tuple(self.episodes.get_column("episode_id").to_list())
+
+    def course(self, episode_id: str) -> PatientCourse:
+        """Return the course of one episode.
+
+        Raises
+        ------
+        InputError
+            When the bundle has no such episode; the message lists a few that exist.
+        """
+        if episode_id not in self.episode_ids():
+            known = ", ".join(self.episode_ids()[:5])
+            raise InputError("episode_id", episode_id, f"an episode of the bundle (e.g. {known})")
+        tables = {
+            name: frame.filter(pl.col("episode_id") == episode_id)
+            for name, frame in self._episode_tables().items()
+        }
+        return _build_course(self, episode_id, tables)
+
+    def courses(self) -> Iterator[PatientCourse]:
+        """Yield every episode's course, partitioning each table once."""
+        parts = {
+            name: frame.partition_by("episode_id", as_dict=True)
+            for name, frame in self._episode_tables().items()
+        }
+        empty = {name: frame.clear() for name, frame in self._episode_tables().items()}
+        for episode_id in self.episode_ids():
+            tables = {name: parts[name].get((episode_id,), empty[name]) for name in parts}
+            yield _build_course(self, episode_id, tables)
+
+    def _episode_tables(self) -> dict[str, pl.DataFrame]:
+        return {
+            "drug_exposures": self.drug_exposures,
+            "drug_assessments": self.drug_assessments,
+            "observations": self.observations,
+            "findings": self.findings,
+            "treatments": self.treatments,
+        }
+
+
+# --- building courses ------------------------------------------------------------------------
+
+
+def _build_course(
+    bundle: Bundle, episode_id: str, tables: Mapping[str, pl.DataFrame]
+) -> PatientCourse:
+    episode_row = bundle.episodes.filter(pl.col("episode_id") == episode_id).row(0, named=True)
+    patient_id = episode_row["patient_id"]
+    patient_row = bundle.patients.filter(pl.col("patient_id") == patient_id).row(0, named=True)
+    patient_episodes = bundle.episodes.filter(pl.col("patient_id") == patient_id).get_column(
+        "episode_id"
+    )
+    weights = (
+        bundle.observations.filter(
+            (pl.col("code") == "weight") & pl.col("episode_id").is_in(patient_episodes.implode())
+        )
+        .sort("date")
+        .select("date", "value")
+    )
+    patient = Patient(
+        patient_id=patient_id,
+        sex=Sex(patient_row["sex"]),
+        birth_year=patient_row["birth_year"],
+        age_years=patient_row["age_years"],
+        weights=tuple(WeightMeasurement(on, kg) for on, kg in weights.iter_rows()),
+    )
+    episode = Episode(
+        episode_id=episode_id,
+        patient_id=patient_id,
+        phenotype=Phenotype(episode_row["phenotype"]),
+        onset=episode_row["onset_date"],
+        outcome=EpisodeOutcome(episode_row["outcome"]),
+        last_follow_up=episode_row["last_follow_up_date"],
+        admission=episode_row["admission_date"],
+    )
+    assessments: dict[tuple[str, str], dict[str, str]] = {}
+    for row in tables["drug_assessments"].iter_rows(named=True):
+        assessments.setdefault((row["drug"], row["instrument"]), {})[row["item"]] = row["answer"]
+    drugs = tuple(
+        DrugExposure(
+            episode_id=episode_id,
+            drug=row["drug"],
+            role=DrugRole(row["role"]),
+            start=row["start_date"],
+            stop=row["stop_date"],
+            atc_code=row["atc_code"],
+            naranjo=_complete(assessments.get((row["drug"], "naranjo")), "naranjo"),
+            who_umc=_complete(assessments.get((row["drug"], "who-umc")), "who-umc"),
+        )
+        for row in tables["drug_exposures"].iter_rows(named=True)
+    )
+    observations = tuple(
+        Observation(episode_id, on, code, value, unit, at=at, text=text)
+        for on, at, code, value, unit, text in tables["observations"]
+        .select("date", "time", "code", "value", "unit", "text")
+        .iter_rows()
+    )
+    findings = tuple(
+        Finding(episode_id, on, code, value, detail)
+        for on, code, value, detail in tables["findings"]
+        .select("date", "code", "value", "detail")
+        .iter_rows()
+    )
+    steroids, ivig, biologics, others = _treatments(episode_id, tables["treatments"])
+    return PatientCourse(
+        patient=patient,
+        episode=episode,
+        drugs=drugs,
+        observations=observations,
+        findings=findings,
+        steroids=steroids,
+        ivig=ivig,
+        biologics=biologics,
+        other_treatments=others,
+    )
+
+
+def _complete(answers: dict[str, str] | None, instrument: str) -> dict[str, str] | None:
+    """Keep an instrument's answers only when every item is present."""
+    if answers is None or set(answers) != set(ASSESSMENT_ANSWERS[instrument]):
+        return None
+    return answers
+
+
+def _treatments(
+    episode_id: str, frame: pl.DataFrame
+) -> tuple[
+    tuple[SteroidSegment, ...],
+    tuple[IvigDose, ...],
+    tuple[BiologicRegimen, ...],
+    tuple[OtherTreatment, ...],
+]:
+    steroids, ivig, biologics, others = [], [], [], []
+    for row in frame.iter_rows(named=True):
+        kind = row["kind"]
+        if kind == "steroid":
+            steroids.append(
+                SteroidSegment(
+                    episode_id,
+                    row["agent"],
+                    row["route"] or "",
+                    row["start_date"],
+                    row["end_date"],
+                    row["dose"],
+                )
+            )
+        elif kind == "ivig":
+            last = row["end_date"] or row["start_date"]
+            for offset in range((last - row["start_date"]).days + 1):
+                on = date.fromordinal(row["start_date"].toordinal() + offset)
+                per_kg = row["dose_unit"] == "g/kg/d"
+                ivig.append(
+                    IvigDose(
+                        episode_id,
+                        on,
+                        dose_g_per_kg=row["dose"] if per_kg else None,
+                        dose_g=None if per_kg else row["dose"],
+                    )
+                )
+        elif kind == "biologic":
+            biologics.append(
+                BiologicRegimen(
+                    episode_id,
+                    row["agent"],
+                    row["start_date"],
+                    row["dose"],
+                    row["interval_days"],
+                    end=row["end_date"],
+                    loading_dose_mg=row["loading_dose"],
+                )
+            )
+        else:
+            others.append(
+                OtherTreatment(
+                    episode_id,
+                    row["agent"],
+                    row["start_date"],
+                    row["end_date"],
+                    dose=row["dose"],
+                    dose_unit=row["dose_unit"],
+                )
+            )
+    return tuple(steroids), tuple(ivig), tuple(biologics), tuple(others)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects InputErrors up to a cap, counting the rest."""
+
+    def __init__(self, source: str, cap: int) -> None:
+        self.source = source
+        self.cap = cap
+        self.errors: list[InputError] = []
+        self.more = 0
+
+    def add(self, table: str, row: int | None, field: str, value: object, expected: str) -> None:
+        if len(self.errors) < self.cap:
+            self.errors.append(
+                InputError(field, value, expected, source=f"{self.source}/{table}.csv", row=row)
+            )
+        else:
+            self.more += 1
+
+    def rows(
+        self, table: str, frame: pl.DataFrame, failing: pl.Expr, field: str, expected: str
+    ) -> None:
+        """Report every row of ``frame`` where ``failing`` is true (the raw value of field)."""
+        if self.full:
+            self.more += int(frame.select(failing.sum()).item() or 0)
+            return
+        bad = frame.filter(failing)
+        if bad.height == 0:
+            return
+        value_column = field if field in bad.columns else _ROW
+        for row, value in bad.select(_ROW, value_column).head(self.cap).iter_rows():
+            self.add(table, row, field, value, expected)
+        if bad.height > self.cap:
+            self.more += bad.height - self.cap
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= self.cap
+
+    def raise_if_any(self) -> None:
+        if not self.errors:
+            return
+        errors = list(self.errors)
+        if self.more:
+            errors.append(
+                InputError(
+                    "<bundle>",
+                    f"{self.more} more problem(s)",
+                    "fixed as well (the first ones are listed above)",
+                    source=self.source,
+                )
+            )
+        raise InputErrors(errors)
+
+
+def _blank(name: str) -> pl.Expr:
+    return pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
+
+
+def _check_columns(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame | None:
+    """Check headers; return the frame with the row number and every declared column."""
+    declared = {column.name: column for column in TABLES[name]}
+    for column in frame.columns:
+        if column not in declared:
+            problems.add(
+                name, None, column, column, "a column of this file: " + ", ".join(declared)
+            )
+    missing = [c.name for c in TABLES[name] if c.required and c.name not in frame.columns]
+    for column in missing:
+        problems.add(name, None, column, None, "present: a required column of this file")
+    if missing:
+        return None
+    frame = frame.with_columns(
+        [pl.lit(None, dtype=pl.Utf8).alias(c) for c in declared if c not in frame.columns]
+    )
+    return frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(_ROW),
+        *[pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in declared],
+    )
+
+
+def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
+    """Check required values, codes and cell types; return the typed frame."""
+    conversions = []
+    for column in TABLES[name]:
+        col = pl.col(column.name)
+        if column.required:
+            problems.rows(
+                name, frame, col.is_null(), column.name, "a value (this column is required)"
+            )
+        if column.kind == "code":
+            problems.rows(
+                name,
+                frame,
+                col.is_not_null() & ~col.is_in(list(column.codes)),
+                column.name,
+                "one of " + ", ".join(column.codes),
+            )
+        elif column.kind == "date":
+            parsed = col.str.to_date(_DATE_FORMAT, strict=False)
+            problems.rows(
+                name,
+                frame,
+                col.is_not_null() & parsed.is_null(),
+                column.name,
+                "a date written YYYY-MM-DD",
+            )
+            conversions.append(parsed.alias(column.name))
+        elif column.kind == "time":
+            parsed = col.str.to_time(_TIME_FORMAT, strict=False)
+            problems.rows(
+                name,
+                frame,
+                col.is_not_null() & parsed.is_null(),
+                column.name,
+                "a time written HH:MM (24 h)",
+            )
+            conversions.append(parsed.alias(column.name))
+        elif column.kind in ("number", "integer"):
+            dtype = pl.Float64 if column.kind == "number" else pl.Int64
+            parsed = col.cast(dtype, strict=False)
+            decimal_comma = col.str.contains(",", literal=True)
+            expected = (
+                "a decimal number with '.' as the decimal mark"
+                if column.kind == "number"
+                else "a whole number"
+            )
+            problems.rows(
+                name,
+                frame,
+                col.is_not_null() & parsed.is_null() & decimal_comma,
+                column.name,
+                expected + " (a ',' was found)",
+            )
+            problems.rows(
+                name,
+                frame,
+                col.is_not_null() & parsed.is_null() & ~decimal_comma,
+                column.name,
+                expected,
+            )
+            if column.bounds is not None:
+                low, high = column.bounds
+                problems.rows(
+                    name,
+                    frame,
+                    (parsed < low) | (parsed > high),
+                    column.name,
+                    f"between {low:g} and {high:g}",
+                )
+            conversions.append(parsed.alias(column.name))
+    return frame.with_columns(conversions)
+
+
+def _unique(
+    name: str, frame: pl.DataFrame, keys: list[str], problems: _Problems, what: str
+) -> None:
+    duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(
+        [pl.col(k).is_not_null() for k in keys if k != "time"]
+    )
+    problems.rows(
+        name,
+        frame,
+        duplicated,
+        keys[-1] if len(keys) == 1 else keys[0],
+        f"unique: {what} appears more than once",
+    )
+
+
+def _references(
+    name: str,
+    frame: pl.DataFrame,
+    column: str,
+    known: pl.Series,
+    problems: _Problems,
+    target: str,
+) -> None:
+    problems.rows(
+        name,
+        frame,
+        pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()),
+        column,
+        f"an id present in {target}",
+    )
+
+
+def _manifest(frame: pl.DataFrame, problems: _Problems) -> dict[str, str]:
+    entries = {
+        key: value
+        for key, value in frame.select("key", "value").iter_rows()
+        if key is not None and value is not None
+    }
+    if entries.get("format") != FORMAT_NAME:
+        problems.add("manifest", None, "format", entries.get("format"), f"{FORMAT_NAME!r}")
+    if entries.get("version") != FORMAT_VERSION:
+        problems.add(
+            "manifest",
+            None,
+            "version",
+            entries.get("version"),
+            f"{FORMAT_VERSION!r} (the version this dresskit reads)",
+        )
+    return entries
+
+
+def _unit_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per distinct (code, unit): the linear conversion to the canonical unit."""
+    rows = []
+    pairs = frame.select("code", "unit").drop_nulls().unique()
+    for code, unit in pairs.iter_rows():
+        definition = OBSERVATION_CODES.get(code)
+        if definition is None or unit not in definition.accepted_units:
+            continue
+        # Every conversion here is linear (a*x + b; b only for temperatures): two points fix it.
+        accepted = dict(definition.accepted_units)
+        at_zero = convert(
+            0.0,
+            unit,
+            accepted=accepted,
+            target=definition.target,
+            field="value",
+            molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
+        )
+        at_one = convert(
+            1.0,
+            unit,
+            accepted=accepted,
+            target=definition.target,
+            field="value",
+            molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
+        )
+        rows.append(
+            (
+                code,
+                unit,
+                at_one - at_zero,
+                at_zero,
+                definition.canonical_unit,
+                definition.bounds[0],
+                definition.bounds[1],
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "code": pl.Utf8,
+            "unit": pl.Utf8,
+            "scale": pl.Float64,
+            "offset": pl.Float64,
+            "canonical_unit": pl.Utf8,
+            "low": pl.Float64,
+            "high": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
+    name = "observations"
+    _references(
+        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
+    )
+    qualitative = [c for c, d in OBSERVATION_CODES.items() if d.qualitative]
+    text_ok = [v for c in qualitative for v in OBSERVATION_CODES[c].text_values]
+    value, text, code, unit = pl.col("value"), pl.col("text"), pl.col("code"), pl.col("unit")
+    problems.rows(
+        name,
+        frame,
+        value.is_null() & text.is_null() & code.is_not_null(),
+        "value",
+        "a value (or a text result for codes that take one)",
+    )
+    problems.rows(
+        name,
+        frame,
+        text.is_not_null() & ~code.is_in(qualitative),
+        "text",
+        "empty: only " + ", ".join(qualitative) + " take a text result",
+    )
+    problems.rows(
+        name,
+        frame,
+        text.is_not_null() & code.is_in(qualitative) & ~text.is_in(text_ok),
+        "text",
+        "one of " + ", ".join(text_ok),
+    )
+    problems.rows(
+        name, frame, value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"
+    )
+    units = _unit_table(frame)
+    joined = frame.join(units, on=["code", "unit"], how="left")
+    accepted_text = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
+    bad_unit = joined.filter(
+        value.is_not_null()
+        & unit.is_not_null()
+        & code.is_not_null()
+        & pl.col("scale").is_null()
+        & code.is_in(list(OBSERVATION_CODES))
+    )
+    for row, bad_code, bad in bad_unit.select(_ROW, "code", "unit").head(problems.cap).iter_rows():
+        problems.add(
+            name, row, "unit", bad, f"a unit accepted for {bad_code}: {accepted_text[bad_code]}"
+        )
+    canonical = (value * pl.col("scale") + pl.col("offset")).round(6)
+    joined = joined.with_columns(canonical.alias("canonical"))
+    out_of_range = joined.filter(
+        pl.col("canonical").is_not_null()
+        & ((pl.col("canonical") < pl.col("low")) | (pl.col("canonical") > pl.col("high")))
+    )
+    for row, raw, raw_unit, converted, canon_unit, low, high in (
+        out_of_range.select(_ROW, "value", "unit", "canonical", "canonical_unit", "low", "high")
+        .head(problems.cap)
+        .iter_rows()
+    ):
+        problems.add(
+            name,
+            row,
+            "value",
+            raw,
+            f"a plausible value: {low:g}-{high:g} {canon_unit} (got {converted:g} "
+            f"{canon_unit} from {raw:g} {raw_unit})",
+        )
+    _unique(
+        name,
+        frame,
+        ["episode_id", "date", "time", "code"],
+        problems,
+        "the same episode, date, time and code",
+    )
+    _window(name, frame, episodes, problems)
+    return joined.select(
+        "episode_id",
+        "date",
+        "time",
+        "code",
+        pl.col("canonical").alias("value"),
+        pl.coalesce(pl.col("canonical_unit"), pl.col("unit")).alias("unit"),
+        "text",
+    )
+
+
+def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
+    bounds = episodes.select("episode_id", "onset_date", "last_follow_up_date")
+    joined = frame.join(bounds, on="episode_id", how="inner")
+    earliest = pl.col("onset_date") - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
+    outside = (pl.col("date") < earliest) | (pl.col("date") > pl.col("last_follow_up_date"))
+    bad = joined.filter(pl.col("date").is_not_null() & outside)
+    for row, on, onset, last in (
+        bad.select(_ROW, "date", "onset_date", "last_follow_up_date").head(problems.cap).iter_rows()
+    ):
+        problems.add(
+            name,
+            row,
+            "date",
+            on.isoformat(),
+            f"within the episode: from {WINDOW_BEFORE_ONSET_DAYS} days before onset "
+            f"({onset.isoformat()}) to the last follow-up ({last.isoformat()})",
+        )
+
+
+def _findings(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
+    name = "findings"
+    _references(
+        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
+    )
+    for code, values in FINDING_VALUES.items():
+        problems.rows(
+            name,
+            frame,
+            (pl.col("code") == code)
+            & pl.col("value").is_not_null()
+            & ~pl.col("value").is_in(list(values)),
+            "value",
+            f"for {code}: one of " + ", ".join(values),
+        )
+    problems.rows(
+        name,
+        frame,
+        (pl.col("code") == "other_cause_test")
+        & ~pl.col("detail").is_in(list(OTHER_CAUSE_TESTS)).fill_null(False),
+        "detail",
+        "for other_cause_test, the test: " + ", ".join(OTHER_CAUSE_TESTS),
+    )
+    _window(name, frame, episodes, problems)
+
+
+def _treatments_check(
+    frame: pl.DataFrame,
+    episodes: pl.DataFrame,
+    observations: pl.DataFrame,
+    problems: _Problems,
+) -> pl.DataFrame:
+    name = "treatments"
+    _references(
+        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
+    )
+    kind, dose, unit = pl.col("kind"), pl.col("dose"), pl.col("dose_unit")
+    problems.rows(
+        name,
+        frame,
+        (kind == "steroid") & ~pl.col("agent").is_in(list(STEROID_AGENTS)),
+        "agent",
+        "a systemic corticosteroid: " + ", ".join(STEROID_AGENTS),
+    )
+    problems.rows(name, frame, (kind == "ivig") & (pl.col("agent") != "ivig"), "agent", "'ivig'")
+    problems.rows(
+        name,
+        frame,
+        kind.is_in(["steroid", "ivig", "biologic"]) & dose.is_null(),
+        "dose",
+        "a dose (required for steroid, ivig and biologic rows)",
+    )
+    for treatment_kind, units in TREATMENT_DOSE_UNITS.items():
+        if units:
+            problems.rows(
+                name,
+                frame,
+                (kind == treatment_kind) & ~unit.is_in(list(units)),
+                "dose_unit",
+                f"for {treatment_kind}: one of " + ", ".join(units),
+            )
+    problems.rows(
+        name,
+        frame,
+        (kind == "biologic") & pl.col("interval_days").is_null(),
+        "interval_days",
+        "the days between maintenance doses (biologic rows)",
+    )
+    problems.rows(
+        name, frame, pl.col("end_date") < pl.col("start_date"), "end_date", "on or after start_date"
+    )
+    problems.rows(name, frame, dose <= 0, "dose", "a dose above 0")
+    # mg/kg/d steroid doses become mg/d with the latest weight on or before the start date.
+    weights = (
+        observations.filter(pl.col("code") == "weight")
+        .join(episodes.select("episode_id", "patient_id"), on="episode_id")
+        .select("patient_id", pl.col("date").alias("weight_date"), pl.col("value").alias("kg"))
+        .drop_nulls()
+        .sort("weight_date")
+    )
+    with_patient = frame.join(
+        episodes.select("episode_id", "patient_id"), on="episode_id", how="left"
+    ).sort("start_date", nulls_last=True)
+    weighted = with_patient.join_asof(
+        weights,
+        left_on="start_date",
+        right_on="weight_date",
+        by="patient_id",
+        strategy="backward",
+        check_sortedness=False,  # sorted just above; polars cannot check within 'by' groups
+    ).sort(_ROW)
+    per_kg = (kind == "steroid") & (unit == "mg/kg/d")
+    problems.rows(
+        name,
+        weighted,
+        per_kg & pl.col("kg").is_null() & pl.col("start_date").is_not_null(),
+        "dose_unit",
+        "mg/d, or a weight observation on or before start_date to convert mg/kg/d",
+    )
+    return weighted.with_columns(
+        pl.when(per_kg).then((dose * pl.col("kg")).round(3)).otherwise(dose).alias("dose"),
+        pl.when(per_kg).then(pl.lit("mg/d")).otherwise(unit).alias("dose_unit"),
+    ).select([c.name for c in TABLES[name]])
+
+
+def _assessments(frame: pl.DataFrame, exposures: pl.DataFrame, problems: _Problems) -> None:
+    name = "drug_assessments"
+    known = exposures.select(pl.struct("episode_id", "drug").alias("key")).get_column("key")
+    problems.rows(
+        name,
+        frame,
+        ~pl.struct("episode_id", "drug").is_in(known.implode()),
+        "drug",
+        "a drug listed for the episode in drug_exposures.csv",
+    )
+    for instrument, items in ASSESSMENT_ANSWERS.items():
+        is_instrument = pl.col("instrument") == instrument
+        problems.rows(
+            name,
+            frame,
+            is_instrument & ~pl.col("item").is_in(list(items)),
+            "item",
+            f"an item of {instrument}: " + ", ".join(items),
+        )
+        for item, answers in items.items():
+            problems.rows(
+                name,
+                frame,
+                is_instrument & (pl.col("item") == item) & ~pl.col("answer").is_in(list(answers)),
+                "answer",
+                f"for {instrument} {item}: one of " + ", ".join(answers),
+            )
+    _unique(
+        name,
+        frame,
+        ["episode_id", "drug", "instrument", "item"],
+        problems,
+        "the same drug, instrument and item",
+    )
+
+
+def validate_tables(
+    tables: Mapping[str, pl.DataFrame], *, source: str, max_errors: int = 1000
+) -> Bundle:
+    """Validate a bundle's raw tables and return the typed :class:`Bundle`.
+
+    Parameters
+    ----------
+    tables
+        File stem (``"patients"``, ...) -> frame as read, every cell a string (or null).
+    source
+        The bundle's path, used in every error's location.
+    max_errors
+        Report at most this many problems (and count the rest).
+
+    Raises
+    ------
+    InputErrors
+        Every problem found, each with file, row, column, value and what is accepted.
+    """
+    problems = _Problems(source, max_errors)
+    for name in REQUIRED_TABLES:
+        if name not in tables:
+            problems.add(name, None, "<file>", f"{name}.csv", "present: a required file")
+    for name in tables:
+        if name not in TABLES:
+            problems.add(
+                name,
+                None,
+                "<file>",
+                f"{name}.csv",
+                "one of the bundle's files: " + ", ".join(TABLES),
+            )
+    raw: dict[str, pl.DataFrame] = {}
+    for name in TABLES:
+        frame = tables.get(name)
+        if frame is None:
+            if name in OPTIONAL_TABLES:
+                frame = pl.DataFrame(schema={c.name: pl.Utf8 for c in TABLES[name]})
+            else:
+                continue
+        checked = _check_columns(name, frame, problems)
+        if checked is not None:
+            raw[name] = checked
+    problems.raise_if_any()
+    typed = {name: _typed(name, frame, problems) for name, frame in raw.items()}
+    manifest = _manifest(typed["manifest"], problems)
+    patients, episodes = typed["patients"], typed["episodes"]
+    _unique("patients", patients, ["patient_id"], problems, "patient_id")
+    _unique("episodes", episodes, ["episode_id"], problems, "episode_id")
+    _references(
+        "episodes",
+        episodes,
+        "patient_id",
+        patients.get_column("patient_id"),
+        problems,
+        "patients.csv",
+    )
+    problems.rows(
+        "episodes",
+        episodes,
+        pl.col("last_follow_up_date") < pl.col("onset_date"),
+        "last_follow_up_date",
+        "on or after onset_date",
+    )
+    problems.rows(
+        "episodes",
+        episodes,
+        pl.col("admission_date") < pl.col("onset_date") - pl.duration(days=30),
+        "admission_date",
+        "no earlier than 30 days before onset_date",
+    )
+    exposures = typed["drug_exposures"]
+    _references(
+        "drug_exposures",
+        exposures,
+        "episode_id",
+        episodes.get_column("episode_id"),
+        problems,
+        "episodes.csv",
+    )
+    _unique(
+        "drug_exposures",
+        exposures,
+        ["episode_id", "drug"],
+        problems,
+        "the same drug within an episode",
+    )
+    problems.rows(
+        "drug_exposures",
+        exposures,
+        pl.col("stop_date") < pl.col("start_date"),
+        "stop_date",
+        "on or after start_date",
+    )
+    problems.rows(
+        "drug_exposures",
+        exposures,
+        pl.col("atc_code").is_not_null()
+        & ~pl.col("atc_code").str.contains(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"),
+        "atc_code",
+        "a 7-character WHO ATC code such as J04AB02",
+    )
+    _assessments(typed["drug_assessments"], exposures, problems)
+    observations = _observations(typed["observations"], episodes, problems)
+    _findings(typed["findings"], episodes, problems)
+    treatments = _treatments_check(typed["treatments"], episodes, observations, problems)
+    problems.raise_if_any()
+    return Bundle(
+        manifest=manifest,
+        patients=patients.drop(_ROW),
+        episodes=episodes.drop(_ROW),
+        drug_exposures=exposures.drop(_ROW),
+        drug_assessments=typed["drug_assessments"].drop(_ROW),
+        observations=observations,
+        findings=typed["findings"].drop(_ROW),
+        treatments=treatments,
+    )

@@ -1,0 +1,210 @@
+"""Read and write bundle files: a folder of CSV, a .zip of it, or an .xlsx workbook.
+
+Every cell is read as text so that validation (:func:`dresskit.course.bundle.validate_tables`)
+sees exactly what the file holds and can name the file, row, column and raw value of any
+problem. Nothing is loaded from an invalid bundle.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from dresskit.course.bundle import Bundle, validate_tables
+from dresskit.course.bundle_schema import TABLES
+from dresskit.errors import InputError, InputErrors
+
+__all__ = ["read_bundle", "read_tables", "write_bundle"]
+
+BundleFormat = Literal["folder", "zip", "xlsx"]
+
+
+def _read_csv(data: bytes | Path, source: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(data, infer_schema=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError) as exc:
+        raise InputErrors(
+            [
+                InputError(
+                    "<file>", source, f"a UTF-8 CSV file with a header row ({exc})", source=source
+                )
+            ]
+        ) from None
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> dict[str, pl.DataFrame]:
+    from openpyxl import load_workbook  # imported here: only workbooks need it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise InputErrors(
+            [
+                InputError(
+                    "<file>",
+                    str(path),
+                    f"an .xlsx workbook ({type(exc).__name__})",
+                    source=str(path),
+                )
+            ]
+        ) from None
+    tables = {}
+    try:
+        for sheet in workbook.worksheets:
+            rows = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+            if not rows:
+                continue
+            header = [str(name) if name is not None else "" for name in rows[0]]
+            body = [
+                row + [None] * (len(header) - len(row))
+                for row in rows[1:]
+                if any(cell is not None for cell in row)
+            ]
+            tables[sheet.title] = pl.DataFrame(
+                body, schema=dict.fromkeys(header, pl.Utf8), orient="row"
+            )
+    finally:
+        workbook.close()
+    return tables
+
+
+def read_tables(path: str | Path) -> dict[str, pl.DataFrame]:
+    """Read a bundle's tables as text, without validating them.
+
+    Raises
+    ------
+    InputErrors
+        When the path does not exist, is not a bundle, or a file cannot be read.
+    """
+    location = Path(path)
+    if not location.exists():
+        raise InputErrors(
+            [InputError("<bundle>", str(path), "an existing folder, .zip or .xlsx bundle")]
+        )
+    if location.is_dir():
+        files = sorted(location.glob("*.csv"))
+        if not files:
+            raise InputErrors(
+                [InputError("<bundle>", str(path), "a folder holding the bundle's .csv files")]
+            )
+        return {file.stem: _read_csv(file, str(file)) for file in files}
+    if location.suffix.lower() == ".zip":
+        try:
+            archive = zipfile.ZipFile(location)
+        except zipfile.BadZipFile:
+            raise InputErrors(
+                [InputError("<bundle>", str(path), "a readable .zip archive", source=str(path))]
+            ) from None
+        with archive:
+            members = [m for m in archive.namelist() if m.endswith(".csv") and "__MACOSX" not in m]
+            if not members:
+                raise InputErrors(
+                    [InputError("<bundle>", str(path), "a .zip holding the bundle's .csv files")]
+                )
+            return {
+                Path(member).stem: _read_csv(archive.read(member), f"{path}:{member}")
+                for member in members
+            }
+    if location.suffix.lower() == ".xlsx":
+        return _read_xlsx(location)
+    raise InputErrors(
+        [
+            InputError(
+                "<bundle>",
+                str(path),
+                "a folder of .csv files, a .zip of them, or an .xlsx workbook",
+            )
+        ]
+    )
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Read and validate a bundle (folder, .zip or .xlsx).
+
+    Raises
+    ------
+    InputErrors
+        Every problem found; nothing is loaded from an invalid bundle.
+    """
+    return validate_tables(read_tables(path), source=str(path))
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        [
+            pl.col(name).dt.strftime("%H:%M").alias(name)
+            if dtype == pl.Time
+            else pl.col(name).cast(pl.Utf8).alias(name)
+            for name, dtype in frame.schema.items()
+        ]
+    )
+
+
+def _tables(bundle: Bundle) -> dict[str, pl.DataFrame]:
+    manifest = pl.DataFrame(
+        {"key": list(bundle.manifest), "value": list(bundle.manifest.values())},
+        schema={"key": pl.Utf8, "value": pl.Utf8},
+    )
+    frames = {
+        "manifest": manifest,
+        "patients": bundle.patients,
+        "episodes": bundle.episodes,
+        "drug_exposures": bundle.drug_exposures,
+        "drug_assessments": bundle.drug_assessments,
+        "observations": bundle.observations,
+        "findings": bundle.findings,
+        "treatments": bundle.treatments,
+    }
+    return {
+        name: _as_text(frame.select([c.name for c in TABLES[name]]))
+        for name, frame in frames.items()
+    }
+
+
+def write_bundle(bundle: Bundle, path: str | Path, *, format: BundleFormat = "folder") -> Path:
+    """Write a bundle as a folder of CSV, a .zip, or an .xlsx workbook; return the path.
+
+    Values are written in their canonical units (so a written bundle reads back equal).
+    """
+    target = Path(path)
+    tables = _tables(bundle)
+    if format == "folder":
+        target.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            frame.write_csv(target / f"{name}.csv")
+    elif format == "zip":
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, frame in tables.items():
+                buffer = io.BytesIO()
+                frame.write_csv(buffer)
+                archive.writestr(f"{name}.csv", buffer.getvalue())
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        for name, frame in tables.items():
+            sheet = workbook.create_sheet(name)
+            sheet.append(frame.columns)
+            for row in frame.iter_rows():
+                sheet.append(list(row))
+        workbook.save(target)
+    return target
