@@ -303,7 +303,8 @@ def _level_from_percentage(pct: float) -> str:
 
 def _check_consistent(counts: EosinophilCounts) -> None:
     count, wbc, pct = counts.eosinophils_per_ul, counts.wbc_per_ul, counts.eosinophils_pct
-    if count is not None and wbc is not None and count > wbc:
+    # A differential is reported to the nearest 0.5-1 %; allow half a percentage point.
+    if count is not None and wbc is not None and count > wbc * 1.005 + 1:
         raise InputError(
             "eosinophilia.eosinophils_per_ul",
             count,
@@ -311,7 +312,6 @@ def _check_consistent(counts: EosinophilCounts) -> None:
         )
     if count is not None and wbc is not None and pct is not None:
         implied = wbc * pct / 100
-        # A differential is reported to the nearest 0.5-1 %; allow half a percentage point.
         tolerance = wbc * 0.5 / 100 + 1
         if abs(count - implied) > tolerance:
             raise InputError(
