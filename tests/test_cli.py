@@ -150,3 +150,52 @@ def test_instruments_lists_the_catalogue() -> None:
     assert result.exit_code == 0
     for name in INSTRUMENTS:
         assert name in result.output
+
+
+def write_bundle_folder(folder: Path, **changes: object) -> Path:
+    from tests.course.bundle_fixture import tables, with_row
+
+    frames = with_row(**changes) if changes else tables()  # type: ignore[arg-type]
+    folder.mkdir()
+    for name, frame in frames.items():
+        frame.write_csv(folder / f"{name}.csv")
+    return folder
+
+
+def test_validate_reports_a_valid_bundle(tmp_path: Path) -> None:
+    folder = write_bundle_folder(tmp_path / "b")
+    result = runner.invoke(app, ["validate", str(folder)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "2 episodes" in result.output
+
+
+def test_validate_lists_problems_with_file_row_and_exits_1(tmp_path: Path) -> None:
+    folder = write_bundle_folder(tmp_path / "b", table="episodes", index=0, onset_date="1/3/2020")
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert "episodes.csv, row 1: field 'onset_date'" in result.stderr
+
+
+def test_course_shows_days_and_outcomes(tmp_path: Path) -> None:
+    folder = write_bundle_folder(tmp_path / "b")
+    result = runner.invoke(app, ["course", str(folder), "E1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "day 0 = ivig on 2020-03-10" in result.output
+    assert "alt normalisation" in result.output
+
+
+def test_course_json_has_days_and_outcomes(tmp_path: Path) -> None:
+    folder = write_bundle_folder(tmp_path / "b")
+    result = runner.invoke(app, ["course", str(folder), "E1", "--index", "steroid", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["index_date"] == "2020-03-05"
+    assert data["days"][0]["date"] == "2020-03-01"
+    assert {o["outcome"] for o in data["outcomes"]} >= {"defervescence", "alt_normalisation"}
+
+
+def test_course_with_an_index_the_episode_lacks_exits_1(tmp_path: Path) -> None:
+    folder = write_bundle_folder(tmp_path / "b")
+    result = runner.invoke(app, ["course", str(folder), "E2"])
+    assert result.exit_code == 1
+    assert "ivig" in result.stderr

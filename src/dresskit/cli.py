@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 
 _stdout = Console(highlight=False, soft_wrap=False)
-_stderr = Console(stderr=True, highlight=False)
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from dresskit.course.bundle_schema import (
     TABLES,
     TREATMENT_DOSE_UNITS,
 )
-from dresskit.course.codes import OBSERVATION_CODES
+from dresskit.course.codes import OBSERVATION_CODES, ObservationCode
 from dresskit.course.model import (
     BiologicRegimen,
     DrugExposure,
@@ -61,6 +61,7 @@ _ROW: Final = "__row"
 WINDOW_BEFORE_ONSET_DAYS: Final = 30
 _DATE_FORMAT: Final = "%Y-%m-%d"
 _TIME_FORMAT: Final = "%H:%M"
+_SPAN: Final = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -319,8 +320,9 @@ class _Problems:
         raise InputErrors(errors)
 
 
-def _blank(name: str) -> pl.Expr:
-    return pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
+def _absent(name: str) -> pl.Expr:
+    """No value in the file (a value that failed to parse is present: reported once, as such)."""
+    return pl.col(f"__raw_{name}").is_null()
 
 
 def _check_columns(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame | None:
@@ -415,7 +417,12 @@ def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
                     f"between {low:g} and {high:g}",
                 )
             conversions.append(parsed.alias(column.name))
-    return frame.with_columns(conversions)
+    raw = [
+        pl.col(c.name).alias(f"__raw_{c.name}")
+        for c in TABLES[name]
+        if c.kind in ("date", "time", "number", "integer")
+    ]
+    return frame.with_columns(raw).with_columns(conversions)
 
 
 def _unique(
@@ -477,24 +484,27 @@ def _unit_table(frame: pl.DataFrame) -> pl.DataFrame:
         definition = OBSERVATION_CODES.get(code)
         if definition is None or unit not in definition.accepted_units:
             continue
-        # Every conversion here is linear (a*x + b; b only for temperatures): two points fix it.
+        # Every conversion here is linear (a*x + b; b only for temperatures): two points fix
+        # it. convert() rounds to 6 decimals, so the scale is measured over a wide span.
         accepted = dict(definition.accepted_units)
-        at_zero = convert(
-            0.0,
-            unit,
-            accepted=accepted,
-            target=definition.target,
-            field="value",
-            molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
-        )
-        at_one = convert(
-            1.0,
-            unit,
-            accepted=accepted,
-            target=definition.target,
-            field="value",
-            molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
-        )
+
+        def canonical(
+            value: float,
+            unit: str = unit,
+            accepted: dict[str, str] = accepted,
+            definition: ObservationCode = definition,
+        ) -> float:
+            return convert(
+                value,
+                unit,
+                accepted=accepted,
+                target=definition.target,
+                field="value",
+                molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
+            )
+
+        at_zero = canonical(0.0)
+        at_one = at_zero + (canonical(_SPAN) - at_zero) / _SPAN
         rows.append(
             (
                 code,
@@ -606,7 +616,10 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
 
 
 def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
-    bounds = episodes.select("episode_id", "onset_date", "last_follow_up_date")
+    # Episodes whose own dates are wrong are reported once, not again through every row.
+    bounds = episodes.select("episode_id", "onset_date", "last_follow_up_date").filter(
+        pl.col("last_follow_up_date") >= pl.col("onset_date")
+    )
     joined = frame.join(bounds, on="episode_id", how="inner")
     earliest = pl.col("onset_date") - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
     outside = (pl.col("date") < earliest) | (pl.col("date") > pl.col("last_follow_up_date"))
@@ -672,7 +685,7 @@ def _treatments_check(
     problems.rows(
         name,
         frame,
-        kind.is_in(["steroid", "ivig", "biologic"]) & dose.is_null(),
+        kind.is_in(["steroid", "ivig", "biologic"]) & _absent("dose"),
         "dose",
         "a dose (required for steroid, ivig and biologic rows)",
     )
@@ -688,7 +701,7 @@ def _treatments_check(
     problems.rows(
         name,
         frame,
-        (kind == "biologic") & pl.col("interval_days").is_null(),
+        (kind == "biologic") & _absent("interval_days"),
         "interval_days",
         "the days between maintenance doses (biologic rows)",
     )
@@ -763,6 +776,11 @@ def _assessments(frame: pl.DataFrame, exposures: pl.DataFrame, problems: _Proble
         problems,
         "the same drug, instrument and item",
     )
+
+
+def _public(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Keep the declared columns only (no row numbers or raw cells)."""
+    return frame.select([column.name for column in TABLES[name]])
 
 
 def validate_tables(
@@ -874,11 +892,11 @@ def validate_tables(
     problems.raise_if_any()
     return Bundle(
         manifest=manifest,
-        patients=patients.drop(_ROW),
-        episodes=episodes.drop(_ROW),
-        drug_exposures=exposures.drop(_ROW),
-        drug_assessments=typed["drug_assessments"].drop(_ROW),
+        patients=_public(patients, "patients"),
+        episodes=_public(episodes, "episodes"),
+        drug_exposures=_public(exposures, "drug_exposures"),
+        drug_assessments=_public(typed["drug_assessments"], "drug_assessments"),
         observations=observations,
-        findings=typed["findings"].drop(_ROW),
+        findings=_public(typed["findings"], "findings"),
         treatments=treatments,
     )
