@@ -114,3 +114,29 @@ def test_shen_dupilumab_is_600_then_300_every_2_weeks_for_16_weeks(shen) -> None
 def test_shen_ivig_in_grams_has_unknown_g_per_kg(shen) -> None:  # type: ignore[no-untyped-def]
     total = ivig_total(shen)
     assert (total.grams, total.g_per_kg) == (140.0, None)
+
+
+def test_shen_is_steroid_dependent_with_the_relapse_at_prednisolone_20(shen) -> None:  # type: ignore[no-untyped-def]
+    """Text p. 145: 'a severe relapse during dose reduction (oral prednisolone 20 mg/d)'."""
+    from dresskit.course.response import classify_response
+
+    response = classify_response(shen)
+    assert response.dependent.value is True
+    taper = [flare for flare in response.flares if flare.during_taper]
+    assert taper
+    assert {flare.prednisone_equivalent_mg for flare in taper} == {20.0}
+
+
+def test_shen_has_a_type_2_profile(shen) -> None:  # type: ignore[no-untyped-def]
+    from dresskit.course.response import classify_response
+
+    state = classify_response(shen).type2_profile
+    assert state.value is True
+    assert any("IgE 3127" in text for text in state.evidence)
+
+
+def test_every_sim_patient_meets_the_hyporesponsive_definition(sim) -> None:  # type: ignore[no-untyped-def]
+    """All 18 were selected as not improving on 1-2 mg/kg/day (text p. 784)."""
+    from dresskit.course.response import classify_response
+
+    assert all(classify_response(course).hyporesponsive.value for course in sim.courses())

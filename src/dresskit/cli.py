@@ -331,6 +331,29 @@ def course(
         for result in summary.outcomes:
             outcomes.add_row(result.outcome.replace("_", " "), result.describe(), result.definition)
         _stdout.print(outcomes)
+        response = Table(
+            title="Steroid response (project definitions, informative only)", title_justify="left"
+        )
+        for column in ("State", "Meets", "Evidence", "Definition"):
+            response.add_column(column)
+        words = {True: "yes", False: "no", None: "[yellow]unknown[/]"}
+        for state in summary.response.states():
+            detail = "; ".join(state.evidence or state.remarks)
+            response.add_row(
+                state.name.replace("_", " "), words[state.value], detail, state.definition
+            )
+        _stdout.print(response)
+        for flare in summary.response.flares:
+            dose = (
+                ""
+                if flare.prednisone_equivalent_mg is None
+                else f" at {_value(flare.prednisone_equivalent_mg)} mg/day PE"
+            )
+            taper = " during taper" if flare.during_taper else ""
+            _stdout.print(
+                f"Flare {flare.on}: {flare.marker} {_value(flare.before)} -> "
+                f"{_value(flare.value)}{dose}{taper}"
+            )
         if summary.ivig.days:
             total = summary.ivig
             _stdout.print(

@@ -23,6 +23,7 @@ from dresskit.course.outcomes import (
     steroid_days_after_index,
     steroid_days_before_index,
 )
+from dresskit.course.response import SteroidResponse, classify_response
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.course.treatments import IvigTotal, biologic_doses, index_date, ivig_total
 
@@ -64,6 +65,7 @@ class CourseSummary:
     outcomes: tuple[TimeToEvent, ...]
     steroid_days_before_index: int | None
     ivig: IvigTotal
+    response: SteroidResponse
 
 
 def _daily_values(course: PatientCourse) -> dict[tuple[date, str], float]:
@@ -150,6 +152,7 @@ def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSum
         outcomes=outcomes,
         steroid_days_before_index=steroid_days_before_index(course, index=index),
         ivig=ivig_total(course),
+        response=classify_response(course),
     )
 
 
@@ -187,6 +190,32 @@ def summary_as_dict(summary: CourseSummary) -> dict[str, object]:
             "remarks": list(summary.ivig.remarks),
         },
         "outcomes": [_time_to_event_dict(result) for result in summary.outcomes],
+        "steroid_response": {
+            "states": [
+                {
+                    "name": state.name,
+                    "value": state.value,
+                    "definition": state.definition,
+                    "evidence": list(state.evidence),
+                    "remarks": list(state.remarks),
+                }
+                for state in summary.response.states()
+            ],
+            "flares": [
+                {
+                    "date": flare.on.isoformat(),
+                    "marker": flare.marker,
+                    "before": flare.before,
+                    "value": flare.value,
+                    "prednisone_equivalent_mg": flare.prednisone_equivalent_mg,
+                    "mg_per_kg": flare.mg_per_kg,
+                    "during_taper": flare.during_taper,
+                    "rule": flare.rule,
+                }
+                for flare in summary.response.flares
+            ],
+            "definitions": summary.response.definitions.describe(),
+        },
         "days": [
             {
                 "date": day.on.isoformat(),
