@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dresskit import __version__
+from dresskit.course.summary import CourseSummary
 from dresskit.datasets import load_published_cases
 from dresskit.errors import DresskitError, InputError, InputErrors
 from dresskit.scoring import ScoreResult, signed
@@ -273,94 +274,123 @@ def course(
         if as_json:
             _print_json(summary_as_dict(summary))
             return
-        episode = summary.course.episode
+        _show_course(summary, index)
+
+
+def _show_course(summary: CourseSummary, index: str) -> None:
+    """Render one episode's summary: days, outcomes, scores, drugs, steroid response."""
+    episode = summary.course.episode
+    _stdout.print(
+        f"[bold]Episode {episode.episode_id}[/] (patient {summary.course.patient.patient_id})"
+        f": {episode.phenotype.value}, onset {episode.onset}, outcome {episode.outcome.value}"
+        f" (last follow-up {episode.last_follow_up}); day 0 = {index} on "
+        f"{summary.index_date}"
+    )
+    table = Table(title="Day by day", title_justify="left")
+    table.add_column("Date", no_wrap=True)
+    for column in (
+        "Day",
+        "Tmax °C",
+        "ALT U/L",
+        "Eos 10⁹/L",
+        "NRS",
+        "BSA %",
+        "Steroid mg PE (mg/kg)",
+        "IVIG",
+        "Biologic",
+    ):
+        table.add_column(column, justify="right")
+    for day in summary.days:
+        steroid = ""
+        if day.prednisone_equivalent_mg is not None:
+            steroid = _value(day.prednisone_equivalent_mg)
+            if day.prednisone_equivalent_mg_per_kg is not None:
+                steroid += f" ({_value(day.prednisone_equivalent_mg_per_kg, 2)})"
+        ivig = ""
+        if day.ivig_g_per_kg is not None:
+            ivig = f"{_value(day.ivig_g_per_kg, 2)} g/kg"
+        elif day.ivig_g is not None:
+            ivig = f"{_value(day.ivig_g)} g"
+        table.add_row(
+            day.on.isoformat(),
+            str(day.day),
+            _value(day.max_temperature_cel),
+            _value(day.alt_u_per_l, 0),
+            _value(day.eosinophils_10e9_per_l, 2),
+            _value(day.itch_nrs, 0),
+            _value(day.rash_bsa_pct, 0),
+            steroid,
+            ivig,
+            ", ".join(day.biologics),
+        )
+    _stdout.print(table)
+    _stdout.print("[dim]PE = prednisone equivalent (clinical-reference.md §8)[/]")
+    outcomes = Table(title=f"Outcomes from day 0 ({index})", title_justify="left")
+    for column in ("Outcome", "Result", "Definition"):
+        outcomes.add_column(column)
+    before = summary.steroid_days_before_index
+    outcomes.add_row(
+        "steroid days before index",
+        "no steroids" if before is None else f"{before} days",
+        "days from the first systemic steroid dose to day 0",
+    )
+    for result in summary.outcomes:
+        outcomes.add_row(result.outcome.replace("_", " "), result.describe(), result.definition)
+    _stdout.print(outcomes)
+    scores = Table(title="Scores from the course's own data", title_justify="left")
+    for column in ("Instrument", "Total", "Class", "If unknowns answered", "No data for"):
+        scores.add_column(column)
+    for score in summary.scores:
+        scored = score.result
+        reach = ""
+        if scored.unknown_items and scored.reachable_total is not None:
+            low, high = scored.reachable_total
+            reach = f"{low}..{high}: {', '.join(scored.reachable_classes)}"
+        scores.add_row(
+            scored.name,
+            str(scored.total),
+            scored.classification,
+            reach,
+            ", ".join(score.without_data),
+        )
+    _stdout.print(scores)
+    culprits = Table(
+        title="Drugs ranked (informative; the clinician decides)", title_justify="left"
+    )
+    for column in ("#", "Drug", "Latency", "Why this rank"):
+        culprits.add_column(column)
+    for culprit in summary.culprits:
+        latency = "unknown" if culprit.latency_days is None else f"{culprit.latency_days} d"
+        culprits.add_row(str(culprit.rank), culprit.drug, latency, culprit.explanation)
+    _stdout.print(culprits)
+    response = Table(
+        title="Steroid response (project definitions, informative only)", title_justify="left"
+    )
+    for column in ("State", "Meets", "Evidence", "Definition"):
+        response.add_column(column)
+    words = {True: "yes", False: "no", None: "[yellow]unknown[/]"}
+    for state in summary.response.states():
+        detail = "; ".join(state.evidence or state.remarks)
+        response.add_row(state.name.replace("_", " "), words[state.value], detail, state.definition)
+    _stdout.print(response)
+    for flare in summary.response.flares:
+        dose = (
+            ""
+            if flare.prednisone_equivalent_mg is None
+            else f" at {_value(flare.prednisone_equivalent_mg)} mg/day PE"
+        )
+        taper = " during taper" if flare.during_taper else ""
         _stdout.print(
-            f"[bold]Episode {episode.episode_id}[/] (patient {summary.course.patient.patient_id})"
-            f": {episode.phenotype.value}, onset {episode.onset}, outcome {episode.outcome.value}"
-            f" (last follow-up {episode.last_follow_up}); day 0 = {index} on "
-            f"{summary.index_date}"
+            f"Flare {flare.on}: {flare.marker} {_value(flare.before)} -> "
+            f"{_value(flare.value)}{dose}{taper}"
         )
-        table = Table(title="Day by day", title_justify="left")
-        table.add_column("Date", no_wrap=True)
-        for column in (
-            "Day",
-            "Tmax °C",
-            "ALT U/L",
-            "Eos 10⁹/L",
-            "NRS",
-            "BSA %",
-            "Steroid mg PE (mg/kg)",
-            "IVIG",
-            "Biologic",
-        ):
-            table.add_column(column, justify="right")
-        for day in summary.days:
-            steroid = ""
-            if day.prednisone_equivalent_mg is not None:
-                steroid = _value(day.prednisone_equivalent_mg)
-                if day.prednisone_equivalent_mg_per_kg is not None:
-                    steroid += f" ({_value(day.prednisone_equivalent_mg_per_kg, 2)})"
-            ivig = ""
-            if day.ivig_g_per_kg is not None:
-                ivig = f"{_value(day.ivig_g_per_kg, 2)} g/kg"
-            elif day.ivig_g is not None:
-                ivig = f"{_value(day.ivig_g)} g"
-            table.add_row(
-                day.on.isoformat(),
-                str(day.day),
-                _value(day.max_temperature_cel),
-                _value(day.alt_u_per_l, 0),
-                _value(day.eosinophils_10e9_per_l, 2),
-                _value(day.itch_nrs, 0),
-                _value(day.rash_bsa_pct, 0),
-                steroid,
-                ivig,
-                ", ".join(day.biologics),
-            )
-        _stdout.print(table)
-        _stdout.print("[dim]PE = prednisone equivalent (clinical-reference.md §8)[/]")
-        outcomes = Table(title=f"Outcomes from day 0 ({index})", title_justify="left")
-        for column in ("Outcome", "Result", "Definition"):
-            outcomes.add_column(column)
-        before = summary.steroid_days_before_index
-        outcomes.add_row(
-            "steroid days before index",
-            "no steroids" if before is None else f"{before} days",
-            "days from the first systemic steroid dose to day 0",
+    if summary.ivig.days:
+        total = summary.ivig
+        _stdout.print(
+            f"IVIG: {total.days} day(s), total "
+            f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg, 2)} g/kg"
+            + "".join(f"; {remark}" for remark in total.remarks)
         )
-        for result in summary.outcomes:
-            outcomes.add_row(result.outcome.replace("_", " "), result.describe(), result.definition)
-        _stdout.print(outcomes)
-        response = Table(
-            title="Steroid response (project definitions, informative only)", title_justify="left"
-        )
-        for column in ("State", "Meets", "Evidence", "Definition"):
-            response.add_column(column)
-        words = {True: "yes", False: "no", None: "[yellow]unknown[/]"}
-        for state in summary.response.states():
-            detail = "; ".join(state.evidence or state.remarks)
-            response.add_row(
-                state.name.replace("_", " "), words[state.value], detail, state.definition
-            )
-        _stdout.print(response)
-        for flare in summary.response.flares:
-            dose = (
-                ""
-                if flare.prednisone_equivalent_mg is None
-                else f" at {_value(flare.prednisone_equivalent_mg)} mg/day PE"
-            )
-            taper = " during taper" if flare.during_taper else ""
-            _stdout.print(
-                f"Flare {flare.on}: {flare.marker} {_value(flare.before)} -> "
-                f"{_value(flare.value)}{dose}{taper}"
-            )
-        if summary.ivig.days:
-            total = summary.ivig
-            _stdout.print(
-                f"IVIG: {total.days} day(s), total "
-                f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg, 2)} g/kg"
-                + "".join(f"; {remark}" for remark in total.remarks)
-            )
 
 
 def _version(value: bool) -> None:

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dresskit.course.culprit import CulpritAssessment, rank_culprits
+from dresskit.course.diagnosis import (
+    CourseScore,
+    bocquet_from_course,
+    jscar_from_course,
+    regiscar_from_course,
+)
 from dresskit.course.model import PatientCourse
 from dresskit.course.outcomes import (
     TimeToEvent,
@@ -66,6 +73,8 @@ class CourseSummary:
     steroid_days_before_index: int | None
     ivig: IvigTotal
     response: SteroidResponse
+    scores: tuple[CourseScore, ...]
+    culprits: tuple[CulpritAssessment, ...]
 
 
 def _daily_values(course: PatientCourse) -> dict[tuple[date, str], float]:
@@ -153,6 +162,12 @@ def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSum
         steroid_days_before_index=steroid_days_before_index(course, index=index),
         ivig=ivig_total(course),
         response=classify_response(course),
+        scores=(
+            regiscar_from_course(course),
+            jscar_from_course(course),
+            bocquet_from_course(course),
+        ),
+        culprits=rank_culprits(course),
     )
 
 
@@ -190,6 +205,43 @@ def summary_as_dict(summary: CourseSummary) -> dict[str, object]:
             "remarks": list(summary.ivig.remarks),
         },
         "outcomes": [_time_to_event_dict(result) for result in summary.outcomes],
+        "scores": [
+            {
+                "instrument": score.result.instrument,
+                "total": score.result.total,
+                "class": score.result.classification,
+                "reachable_total": list(score.result.reachable_total)
+                if score.result.reachable_total
+                else None,
+                "reachable_classes": list(score.result.reachable_classes),
+                "unknown_items": list(score.result.unknown_items),
+                "items": [
+                    {
+                        "id": item.id,
+                        "answer": item.answer,
+                        "points": item.points,
+                        "reason": item.reason,
+                        "from": list(score.provenance.get(item.id, ())),
+                    }
+                    for item in score.result.items
+                ],
+                "reference": score.result.reference.text,
+            }
+            for score in summary.scores
+        ],
+        "culprits": [
+            {
+                "rank": culprit.rank,
+                "drug": culprit.drug,
+                "role": culprit.role,
+                "latency_days": culprit.latency_days,
+                "window": culprit.window,
+                "notoriety": culprit.notoriety.level if culprit.notoriety else None,
+                "naranjo_total": culprit.naranjo.total if culprit.naranjo else None,
+                "explanation": culprit.explanation,
+            }
+            for culprit in summary.culprits
+        ],
         "steroid_response": {
             "states": [
                 {
