@@ -32,6 +32,7 @@ from dresskit.course.bundle_schema import (
     STEROID_AGENTS,
     TABLES,
     TREATMENT_DOSE_UNITS,
+    Column,
 )
 from dresskit.course.codes import OBSERVATION_CODES, ObservationCode
 from dresskit.course.model import (
@@ -288,8 +289,11 @@ class _Problems:
         self, table: str, frame: pl.DataFrame, failing: pl.Expr, field: str, expected: str
     ) -> None:
         """Report every row of ``frame`` where ``failing`` is true (the raw value of field)."""
+        count = int(frame.select(failing.fill_null(False).sum()).item() or 0)
+        if count == 0:
+            return
         if self.full:
-            self.more += int(frame.select(failing.sum()).item() or 0)
+            self.more += count
             return
         bad = frame.filter(failing)
         if bad.height == 0:
@@ -322,7 +326,7 @@ class _Problems:
 
 def _absent(name: str) -> pl.Expr:
     """No value in the file (a value that failed to parse is present: reported once, as such)."""
-    return pl.col(f"__raw_{name}").is_null()
+    return ~pl.col(f"__raw_{name}")
 
 
 def _check_columns(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame | None:
@@ -343,8 +347,34 @@ def _check_columns(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.Da
     )
     return frame.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(_ROW),
-        *[pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None).alias(c) for c in declared],
+        *[_as_cell(c, frame.schema[c]) for c in declared],
     )
+
+
+def _as_cell(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Return a raw text cell with surrounding blanks removed ('' -> null); typed unchanged.
+
+    A reader may hand over columns it already parsed (dates, numbers) when every cell of the
+    file parsed; those need no text handling.
+    """
+    if dtype != pl.Utf8:
+        return pl.col(name)
+    return pl.col(name).str.strip_chars().replace("", None).alias(name)
+
+
+_PARSED_TYPES: Final = {"date": pl.Date, "time": pl.Time, "number": pl.Float64, "integer": pl.Int64}
+
+
+def _parse(column: Column) -> tuple[pl.Expr, str]:
+    """Return the expression parsing a text column, and what a cell must look like."""
+    col = pl.col(column.name)
+    if column.kind == "date":
+        return col.str.to_date(_DATE_FORMAT, strict=False), "a date written YYYY-MM-DD"
+    if column.kind == "time":
+        return col.str.to_time(_TIME_FORMAT, strict=False), "a time written HH:MM (24 h)"
+    if column.kind == "number":
+        return col.cast(pl.Float64, strict=False), "a decimal number with '.' as the decimal mark"
+    return col.cast(pl.Int64, strict=False), "a whole number"
 
 
 def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
@@ -364,63 +394,36 @@ def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
                 column.name,
                 "one of " + ", ".join(column.codes),
             )
-        elif column.kind == "date":
-            parsed = col.str.to_date(_DATE_FORMAT, strict=False)
-            problems.rows(
-                name,
-                frame,
-                col.is_not_null() & parsed.is_null(),
-                column.name,
-                "a date written YYYY-MM-DD",
-            )
-            conversions.append(parsed.alias(column.name))
-        elif column.kind == "time":
-            parsed = col.str.to_time(_TIME_FORMAT, strict=False)
-            problems.rows(
-                name,
-                frame,
-                col.is_not_null() & parsed.is_null(),
-                column.name,
-                "a time written HH:MM (24 h)",
-            )
-            conversions.append(parsed.alias(column.name))
-        elif column.kind in ("number", "integer"):
-            dtype = pl.Float64 if column.kind == "number" else pl.Int64
-            parsed = col.cast(dtype, strict=False)
-            decimal_comma = col.str.contains(",", literal=True)
-            expected = (
-                "a decimal number with '.' as the decimal mark"
-                if column.kind == "number"
-                else "a whole number"
-            )
-            problems.rows(
-                name,
-                frame,
-                col.is_not_null() & parsed.is_null() & decimal_comma,
-                column.name,
-                expected + " (a ',' was found)",
-            )
-            problems.rows(
-                name,
-                frame,
-                col.is_not_null() & parsed.is_null() & ~decimal_comma,
-                column.name,
-                expected,
-            )
-            if column.bounds is not None:
-                low, high = column.bounds
+            continue
+        if column.kind not in _PARSED_TYPES:
+            continue
+        if frame.schema[column.name] == _PARSED_TYPES[column.kind]:
+            parsed = col  # already parsed by the reader: every cell was valid
+        else:
+            parsed, expected = _parse(column)
+            failed = col.is_not_null() & parsed.is_null()
+            if column.kind in ("number", "integer"):
+                comma = col.str.contains(",", literal=True)
                 problems.rows(
-                    name,
-                    frame,
-                    (parsed < low) | (parsed > high),
-                    column.name,
-                    f"between {low:g} and {high:g}",
+                    name, frame, failed & comma, column.name, expected + " (a ',' was found)"
                 )
-            conversions.append(parsed.alias(column.name))
+                failed = failed & ~comma
+            problems.rows(name, frame, failed, column.name, expected)
+        if column.bounds is not None:
+            low, high = column.bounds
+            problems.rows(
+                name,
+                frame,
+                (parsed < low) | (parsed > high),
+                column.name,
+                f"between {low:g} and {high:g}",
+            )
+        conversions.append(parsed.alias(column.name))
+    # The raw cell is kept so that later checks can tell "absent" from "failed to parse".
     raw = [
-        pl.col(c.name).alias(f"__raw_{c.name}")
+        pl.col(c.name).is_not_null().alias(f"__raw_{c.name}")
         for c in TABLES[name]
-        if c.kind in ("date", "time", "number", "integer")
+        if c.kind in _PARSED_TYPES
     ]
     return frame.with_columns(raw).with_columns(conversions)
 
