@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dresskit.course.bundle import validate_tables
@@ -104,11 +105,21 @@ def test_sheet_with_a_wrong_name_is_reported(bundle_folder: Path, tmp_path: Path
     assert "Episodes 2020.csv" in values
 
 
-def test_read_tables_keeps_every_cell_as_text(bundle_folder: Path) -> None:
+def test_clean_files_are_read_typed_and_validate_the_same(bundle_folder: Path) -> None:
     raw = read_tables(bundle_folder)
-    assert (
-        raw["observations"]
-        .get_column("value")
-        .dtype.is_(raw["observations"].get_column("unit").dtype)
-    )
-    validate_tables(raw, source=str(bundle_folder))
+    assert raw["observations"].schema["value"] == pl.Float64
+    assert raw["observations"].schema["date"] == pl.Date
+    assert validate_tables(raw, source="a").course("E1") == read_bundle(bundle_folder).course("E1")
+
+
+def test_a_file_with_a_bad_cell_is_read_as_text_so_the_cell_can_be_named(
+    bundle_folder: Path,
+) -> None:
+    path = bundle_folder / "observations.csv"
+    path.write_text(path.read_text().replace(",1140,", ',"1,140",'))
+    raw = read_tables(bundle_folder)
+    assert raw["observations"].schema["value"] == pl.Utf8
+    with pytest.raises(InputErrors) as caught:
+        validate_tables(raw, source="b")
+    errors = {(error.field, error.value) for error in caught.value.errors}
+    assert ("value", "1,140") in errors

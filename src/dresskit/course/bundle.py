@@ -352,14 +352,15 @@ def _check_columns(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.Da
 
 
 def _as_cell(name: str, dtype: pl.DataType) -> pl.Expr:
-    """Return a raw text cell with surrounding blanks removed ('' -> null); typed unchanged.
+    """Return a raw text cell ('' -> null); typed columns unchanged.
 
-    A reader may hand over columns it already parsed (dates, numbers) when every cell of the
-    file parsed; those need no text handling.
+    Cells are not trimmed: a value with stray spaces fails its check and is shown as written,
+    rather than silently altered. A reader may hand over columns it already parsed (dates,
+    numbers) when every cell of the file parsed; those need no text handling.
     """
     if dtype != pl.Utf8:
         return pl.col(name)
-    return pl.col(name).str.strip_chars().replace("", None).alias(name)
+    return pl.col(name).replace("", None).alias(name)
 
 
 _PARSED_TYPES: Final = {"date": pl.Date, "time": pl.Time, "number": pl.Float64, "integer": pl.Int64}
@@ -431,12 +432,21 @@ def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
 def _unique(
     name: str, frame: pl.DataFrame, keys: list[str], problems: _Problems, what: str
 ) -> None:
+    """Report rows whose ``keys`` repeat another row's (nulls in ``time`` count as equal)."""
+    # Hash the keys first (one cheap pass); compare exactly only the rows whose hash repeats.
+    hashed = frame.select(_ROW, pl.struct(keys).hash(seed=7).alias("__key"))
+    if hashed.select(pl.col("__key").n_unique()).item() == hashed.height:
+        return  # every hash distinct: no duplicate rows (the common case, one fast pass)
+    candidates = hashed.filter(pl.col("__key").is_duplicated()).get_column(_ROW)
+    if candidates.len() == 0:
+        return
+    subset = frame.filter(pl.col(_ROW).is_in(candidates.implode()))
     duplicated = pl.struct(keys).is_duplicated() & pl.all_horizontal(
         [pl.col(k).is_not_null() for k in keys if k != "time"]
     )
     problems.rows(
         name,
-        frame,
+        subset,
         duplicated,
         keys[-1] if len(keys) == 1 else keys[0],
         f"unique: {what} appears more than once",
@@ -545,7 +555,7 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
     problems.rows(
         name,
         frame,
-        value.is_null() & text.is_null() & code.is_not_null(),
+        _absent("value") & text.is_null() & code.is_not_null(),
         "value",
         "a value (or a text result for codes that take one)",
     )
@@ -567,7 +577,18 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         name, frame, value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"
     )
     units = _unit_table(frame)
-    joined = frame.join(units, on=["code", "unit"], how="left")
+    # A few (code, unit) pairs: a chain of comparisons beats joining millions of rows.
+    lookups = []
+    for column in ("scale", "offset", "canonical_unit", "low", "high"):
+        expression: pl.Expr = pl.lit(None, dtype=units.schema[column])
+        for row in units.iter_rows(named=True):
+            expression = (
+                pl.when((code == row["code"]) & (unit == row["unit"]))
+                .then(pl.lit(row[column], dtype=units.schema[column]))
+                .otherwise(expression)
+            )
+        lookups.append(expression.alias(column))
+    joined = frame.with_columns(lookups)
     accepted_text = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
     bad_unit = joined.filter(
         value.is_not_null()
@@ -620,15 +641,22 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
 
 def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
     # Episodes whose own dates are wrong are reported once, not again through every row.
-    bounds = episodes.select("episode_id", "onset_date", "last_follow_up_date").filter(
-        pl.col("last_follow_up_date") >= pl.col("onset_date")
+    consistent = episodes.filter(pl.col("last_follow_up_date") >= pl.col("onset_date"))
+    ids = consistent.get_column("episode_id").to_list()
+    onset = dict(zip(ids, consistent.get_column("onset_date").to_list(), strict=True))
+    last = dict(zip(ids, consistent.get_column("last_follow_up_date").to_list(), strict=True))
+    # A lookup in a small mapping is much cheaper than joining millions of rows.
+    onset_of = pl.col("episode_id").replace_strict(onset, default=None, return_dtype=pl.Date)
+    last_of = pl.col("episode_id").replace_strict(last, default=None, return_dtype=pl.Date)
+    earliest = onset_of - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
+    outside = pl.col("date").is_not_null() & (
+        (pl.col("date") < earliest) | (pl.col("date") > last_of)
     )
-    joined = frame.join(bounds, on="episode_id", how="inner")
-    earliest = pl.col("onset_date") - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
-    outside = (pl.col("date") < earliest) | (pl.col("date") > pl.col("last_follow_up_date"))
-    bad = joined.filter(pl.col("date").is_not_null() & outside)
-    for row, on, onset, last in (
-        bad.select(_ROW, "date", "onset_date", "last_follow_up_date").head(problems.cap).iter_rows()
+    if not frame.select(outside.fill_null(False).any()).item():
+        return
+    bad = frame.filter(outside).with_columns(onset_of.alias("__onset"), last_of.alias("__last"))
+    for row, on, first, final in (
+        bad.select(_ROW, "date", "__onset", "__last").head(problems.cap).iter_rows()
     ):
         problems.add(
             name,
@@ -636,7 +664,7 @@ def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _P
             "date",
             on.isoformat(),
             f"within the episode: from {WINDOW_BEFORE_ONSET_DAYS} days before onset "
-            f"({onset.isoformat()}) to the last follow-up ({last.isoformat()})",
+            f"({first.isoformat()}) to the last follow-up ({final.isoformat()})",
         )
 
 

@@ -24,8 +24,39 @@ __all__ = ["read_bundle", "read_tables", "write_bundle"]
 BundleFormat = Literal["folder", "zip", "xlsx"]
 
 
+_READ_TYPES: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "number": pl.Float64(),
+    "integer": pl.Int64(),
+}
+
+
+def _typed_schema(stem: str, header: list[str]) -> dict[str, pl.DataType] | None:
+    """Column types a clean file of this table can be read with directly (fast path)."""
+    columns = {column.name: column for column in TABLES.get(stem, ())}
+    if not columns:
+        return None
+    return {
+        name: _READ_TYPES.get(columns[name].kind, pl.Utf8()) if name in columns else pl.Utf8()
+        for name in header
+    }
+
+
 def _read_csv(data: bytes | Path, source: str) -> pl.DataFrame:
+    """Read one CSV: typed when every cell parses, else as text.
+
+    A clean file is parsed while reading (fast); a file with any cell that does not parse is
+    read as text instead, so that validation can name every bad cell.
+    """
+    stem = Path(source.rsplit(":", 1)[-1]).stem
     try:
+        header = pl.read_csv(data, n_rows=0, infer_schema=False).columns
+        schema = _typed_schema(stem, header)
+        if schema is not None:
+            try:
+                return pl.read_csv(data, schema=schema)
+            except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+                pass  # a cell did not parse: fall back to text and let validation explain
         return pl.read_csv(data, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError) as exc:
         raise InputErrors(
