@@ -57,15 +57,13 @@ def index_dates(episodes: pl.DataFrame, treatments: pl.DataFrame, index: str) ->
     return chosen.group_by("episode_id").agg(pl.col("start_date").min().alias("day0"))
 
 
-def _day_table(
-    observations: pl.DataFrame, day0: pl.DataFrame, code: str, normal: pl.Expr
-) -> pl.DataFrame:
-    """Per (episode, day >= 0): whether every value that day is normal."""
+def _day_table(observations: pl.DataFrame, code: str, normal: pl.Expr) -> pl.DataFrame:
+    """Per (episode, day >= 0): whether every value that day is normal.
+
+    ``observations`` already carry ``day`` (days from day 0, only >= 0) and ``uln``.
+    """
     return (
-        observations.filter((pl.col("code") == code) & pl.col("value").is_not_null())
-        .join(day0, on="episode_id", how="inner")
-        .with_columns(((pl.col("date") - pl.col("day0")).dt.total_days()).alias("day"))
-        .filter(pl.col("day") >= 0)
+        observations.filter(pl.col("code") == code)
         .group_by("episode_id", "day")
         .agg(normal.all().alias("normal"))
         .sort("episode_id", "day")
@@ -149,18 +147,42 @@ def outcome_table(
         .replace_strict(uln_map, default=alt_uln_u_per_l, return_dtype=pl.Float64)
         .alias("uln"),
     )
-    obs = observations.join(uln, on="episode_id", how="left")
+    # Keep only the codes derived here, then add day 0 and the ULN by lookup in small mappings
+    # (cheaper than joining millions of rows on a text key).
+    day0_of = dict(
+        zip(day0.get_column("episode_id").to_list(), day0.get_column("day0").to_list(), strict=True)
+    )
+    uln_of = dict(
+        zip(uln.get_column("episode_id").to_list(), uln.get_column("uln").to_list(), strict=True)
+    )
+    obs = (
+        observations.filter(
+            pl.col("code").is_in(["alt", "eosinophils", "rash_bsa", "temperature"])
+            & pl.col("value").is_not_null()
+        )
+        .with_columns(
+            pl.col("episode_id")
+            .replace_strict(day0_of, default=None, return_dtype=pl.Date)
+            .alias("day0"),
+            pl.col("episode_id")
+            .replace_strict(uln_of, default=None, return_dtype=pl.Float64)
+            .alias("uln"),
+        )
+        .filter(pl.col("day0").is_not_null())
+        .with_columns((pl.col("date") - pl.col("day0")).dt.total_days().alias("day"))
+        .filter(pl.col("day") >= 0)
+    )
     sustained = {
-        "alt_normalisation": _day_table(obs, day0, "alt", pl.col("value") <= pl.col("uln")),
+        "alt_normalisation": _day_table(obs, "alt", pl.col("value") <= pl.col("uln")),
         "eosinophil_normalisation": _day_table(
-            obs, day0, "eosinophils", pl.col("value") < eosinophils_below
+            obs, "eosinophils", pl.col("value") < eosinophils_below
         ),
-        "rash_resolution": _day_table(obs, day0, "rash_bsa", pl.col("value") == 0),
+        "rash_resolution": _day_table(obs, "rash_bsa", pl.col("value") == 0),
     }
     table = base.select("episode_id", "day0", "outcome", "last_follow_up_date")
     for name, days in sustained.items():
         table = table.join(_sustained(days, name), on="episode_id", how="left")
-    fever_days = _day_table(obs, day0, "temperature", pl.col("value") < defervescence_below_cel)
+    fever_days = _day_table(obs, "temperature", pl.col("value") < defervescence_below_cel)
     table = table.join(
         _defervescence(fever_days, alive, defervescence_days), on="episode_id", how="left"
     )
