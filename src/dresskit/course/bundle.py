@@ -577,49 +577,64 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         name, frame, value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"
     )
     units = _unit_table(frame)
-    # A few (code, unit) pairs: a chain of comparisons beats joining millions of rows.
-    lookups = []
-    for column in ("scale", "offset", "canonical_unit", "low", "high"):
-        expression: pl.Expr = pl.lit(None, dtype=units.schema[column])
-        for row in units.iter_rows(named=True):
-            expression = (
-                pl.when((code == row["code"]) & (unit == row["unit"]))
-                .then(pl.lit(row[column], dtype=units.schema[column]))
-                .otherwise(expression)
-            )
-        lookups.append(expression.alias(column))
-    joined = frame.with_columns(lookups)
+    # A few (code, unit) pairs: comparisons and small mappings beat joining millions of rows,
+    # and nothing per-pair is materialised as a column.
+    pairs = [
+        (row["code"], row["unit"], row["scale"], row["offset"])
+        for row in units.iter_rows(named=True)
+    ]
+    known_pair = pl.any_horizontal(
+        [pl.lit(False)] + [(code == c) & (unit == u) for c, u, _, _ in pairs]
+    )
+    canonical: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    for c, u, scale, offset in pairs:
+        canonical = (
+            pl.when((code == c) & (unit == u)).then(value * scale + offset).otherwise(canonical)
+        )
+    canonical = canonical.round(6)
+    canonical_unit = {c: d.canonical_unit for c, d in OBSERVATION_CODES.items()}
+    low_of = code.replace_strict(
+        {c: float(d.bounds[0]) for c, d in OBSERVATION_CODES.items()},
+        default=None,
+        return_dtype=pl.Float64,
+    )
+    high_of = code.replace_strict(
+        {c: float(d.bounds[1]) for c, d in OBSERVATION_CODES.items()},
+        default=None,
+        return_dtype=pl.Float64,
+    )
     accepted_text = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
-    bad_unit = joined.filter(
-        value.is_not_null()
-        & unit.is_not_null()
-        & code.is_not_null()
-        & pl.col("scale").is_null()
-        & code.is_in(list(OBSERVATION_CODES))
+    bad_unit = (
+        value.is_not_null() & unit.is_not_null() & code.is_in(list(OBSERVATION_CODES)) & ~known_pair
     )
-    for row, bad_code, bad in bad_unit.select(_ROW, "code", "unit").head(problems.cap).iter_rows():
-        problems.add(
-            name, row, "unit", bad, f"a unit accepted for {bad_code}: {accepted_text[bad_code]}"
-        )
-    canonical = (value * pl.col("scale") + pl.col("offset")).round(6)
-    joined = joined.with_columns(canonical.alias("canonical"))
-    out_of_range = joined.filter(
-        pl.col("canonical").is_not_null()
-        & ((pl.col("canonical") < pl.col("low")) | (pl.col("canonical") > pl.col("high")))
+    if frame.select(bad_unit.any()).item():
+        for row, bad_code, bad in (
+            frame.filter(bad_unit).select(_ROW, "code", "unit").head(problems.cap).iter_rows()
+        ):
+            problems.add(
+                name, row, "unit", bad, f"a unit accepted for {bad_code}: {accepted_text[bad_code]}"
+            )
+    converted = frame.with_columns(canonical.alias("__canonical"))
+    out_of_range = pl.col("__canonical").is_not_null() & (
+        (pl.col("__canonical") < low_of) | (pl.col("__canonical") > high_of)
     )
-    for row, raw, raw_unit, converted, canon_unit, low, high in (
-        out_of_range.select(_ROW, "value", "unit", "canonical", "canonical_unit", "low", "high")
-        .head(problems.cap)
-        .iter_rows()
-    ):
-        problems.add(
-            name,
-            row,
-            "value",
-            raw,
-            f"a plausible value: {low:g}-{high:g} {canon_unit} (got {converted:g} "
-            f"{canon_unit} from {raw:g} {raw_unit})",
-        )
+    if converted.select(out_of_range.any()).item():
+        for row, raw, raw_unit, bad_code, value_canonical in (
+            converted.filter(out_of_range)
+            .select(_ROW, "value", "unit", "code", "__canonical")
+            .head(problems.cap)
+            .iter_rows()
+        ):
+            low, high = OBSERVATION_CODES[bad_code].bounds
+            unit_name = canonical_unit[bad_code]
+            problems.add(
+                name,
+                row,
+                "value",
+                raw,
+                f"a plausible value: {low:g}-{high:g} {unit_name} (got {value_canonical:g} "
+                f"{unit_name} from {raw:g} {raw_unit})",
+            )
     _unique(
         name,
         frame,
@@ -628,13 +643,16 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         "the same episode, date, time and code",
     )
     _window(name, frame, episodes, problems)
-    return joined.select(
+    return converted.select(
         "episode_id",
         "date",
         "time",
         "code",
-        pl.col("canonical").alias("value"),
-        pl.coalesce(pl.col("canonical_unit"), pl.col("unit")).alias("unit"),
+        pl.col("__canonical").alias("value"),
+        pl.when(pl.col("__canonical").is_not_null())
+        .then(code.replace_strict(canonical_unit, default=None, return_dtype=pl.Utf8))
+        .otherwise(unit)
+        .alias("unit"),
         "text",
     )
 
