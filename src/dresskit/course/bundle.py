@@ -434,7 +434,11 @@ def _unique(
 ) -> None:
     """Report rows whose ``keys`` repeat another row's (nulls in ``time`` count as equal)."""
     # Hash the keys first (one cheap pass); compare exactly only the rows whose hash repeats.
-    hashed = frame.select(_ROW, pl.struct(keys).hash(seed=7).alias("__key"))
+    # XOR of per-column hashes: cheaper than hashing a struct; collisions are re-checked below.
+    key = pl.col(keys[0]).hash(seed=1)
+    for seed, name_of_key in enumerate(keys[1:], start=2):
+        key = key.xor(pl.col(name_of_key).hash(seed=seed))
+    hashed = frame.select(_ROW, key.alias("__key"))
     if hashed.select(pl.col("__key").n_unique()).item() == hashed.height:
         return  # every hash distinct: no duplicate rows (the common case, one fast pass)
     candidates = hashed.filter(pl.col("__key").is_duplicated()).get_column(_ROW)
@@ -492,7 +496,11 @@ def _manifest(frame: pl.DataFrame, problems: _Problems) -> dict[str, str]:
 def _unit_table(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct (code, unit): the linear conversion to the canonical unit."""
     rows = []
-    pairs = frame.select("code", "unit").drop_nulls().unique()
+    # Distinct pairs through their hashes (fast on millions of rows), then the pairs themselves.
+    first_rows = frame.select(
+        pl.struct("code", "unit").hash(seed=3).arg_unique().alias("index")
+    ).get_column("index")
+    pairs = frame.select("code", "unit")[first_rows].drop_nulls().unique()
     for code, unit in pairs.iter_rows():
         definition = OBSERVATION_CODES.get(code)
         if definition is None or unit not in definition.accepted_units:
