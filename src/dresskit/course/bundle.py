@@ -97,7 +97,7 @@ class Bundle:
             name: frame.filter(pl.col("episode_id") == episode_id)
             for name, frame in self._episode_tables().items()
         }
-        return _build_course(self, episode_id, tables)
+        return _build_course(self, episode_id, tables, _weights_by_patient(_weights(self)))
 
     def courses(self) -> Iterator[PatientCourse]:
         """Yield every episode's course, partitioning each table once."""
@@ -106,9 +106,10 @@ class Bundle:
             for name, frame in self._episode_tables().items()
         }
         empty = {name: frame.clear() for name, frame in self._episode_tables().items()}
+        weights = _weights_by_patient(_weights(self))
         for episode_id in self.episode_ids():
             tables = {name: parts[name].get((episode_id,), empty[name]) for name in parts}
-            yield _build_course(self, episode_id, tables)
+            yield _build_course(self, episode_id, tables, weights)
 
     def _episode_tables(self) -> dict[str, pl.DataFrame]:
         return {
@@ -123,28 +124,39 @@ class Bundle:
 # --- building courses ------------------------------------------------------------------------
 
 
+def _weights_by_patient(frame: pl.DataFrame) -> dict[str, list[tuple[date, float]]]:
+    grouped: dict[str, list[tuple[date, float]]] = {}
+    for patient_id, on, kg in frame.iter_rows():
+        grouped.setdefault(patient_id, []).append((on, kg))
+    return grouped
+
+
+def _weights(bundle: Bundle) -> pl.DataFrame:
+    """Every weight observation with its patient (weights follow the patient, not the episode)."""
+    return (
+        bundle.observations.filter(pl.col("code") == "weight")
+        .join(bundle.episodes.select("episode_id", "patient_id"), on="episode_id")
+        .select("patient_id", "date", "value")
+        .sort("date")
+    )
+
+
 def _build_course(
-    bundle: Bundle, episode_id: str, tables: Mapping[str, pl.DataFrame]
+    bundle: Bundle,
+    episode_id: str,
+    tables: Mapping[str, pl.DataFrame],
+    weights_by_patient: Mapping[str, list[tuple[date, float]]],
 ) -> PatientCourse:
     episode_row = bundle.episodes.filter(pl.col("episode_id") == episode_id).row(0, named=True)
     patient_id = episode_row["patient_id"]
     patient_row = bundle.patients.filter(pl.col("patient_id") == patient_id).row(0, named=True)
-    patient_episodes = bundle.episodes.filter(pl.col("patient_id") == patient_id).get_column(
-        "episode_id"
-    )
-    weights = (
-        bundle.observations.filter(
-            (pl.col("code") == "weight") & pl.col("episode_id").is_in(patient_episodes.implode())
-        )
-        .sort("date")
-        .select("date", "value")
-    )
+    weights = weights_by_patient.get(patient_id, [])
     patient = Patient(
         patient_id=patient_id,
         sex=Sex(patient_row["sex"]),
         birth_year=patient_row["birth_year"],
         age_years=patient_row["age_years"],
-        weights=tuple(WeightMeasurement(on, kg) for on, kg in weights.iter_rows()),
+        weights=tuple(WeightMeasurement(on, kg) for on, kg in weights),
     )
     episode = Episode(
         episode_id=episode_id,
