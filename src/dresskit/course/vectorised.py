@@ -139,7 +139,6 @@ def outcome_table(
     base = episodes.join(day0, on="episode_id", how="inner").join(
         patients.select("patient_id", "sex"), on="patient_id", how="left"
     )
-    alive = base.select("episode_id", (pl.col("outcome") != "died").alias("alive"))
     uln_map = dict(alt_uln_by_sex or {})
     uln = base.select(
         "episode_id",
@@ -147,31 +146,47 @@ def outcome_table(
         .replace_strict(uln_map, default=alt_uln_u_per_l, return_dtype=pl.Float64)
         .alias("uln"),
     )
-    # Keep only the codes derived here, then add day 0 and the ULN by lookup in small mappings
-    # (cheaper than joining millions of rows on a text key).
-    day0_of = dict(
-        zip(day0.get_column("episode_id").to_list(), day0.get_column("day0").to_list(), strict=True)
-    )
-    uln_of = dict(
-        zip(uln.get_column("episode_id").to_list(), uln.get_column("uln").to_list(), strict=True)
-    )
+    # Keep only the codes derived here; replace the text episode id by a small integer so that
+    # grouping and sorting millions of rows works on integers; day 0 and the ULN come from
+    # lookups in small mappings (cheaper than joining millions of rows on a text key).
+    ids = base.get_column("episode_id").to_list()
+    number_of = {episode_id: number for number, episode_id in enumerate(ids)}
+    epoch_days = base.select(pl.col("day0").cast(pl.Int32)).get_column("day0").to_list()
+    ulns = uln.get_column("uln").to_list()
+    number = pl.col("episode_id").replace_strict(number_of, default=None, return_dtype=pl.UInt32)
     obs = (
         observations.filter(
             pl.col("code").is_in(["alt", "eosinophils", "rash_bsa", "temperature"])
             & pl.col("value").is_not_null()
         )
+        .select(number.alias("episode_id"), "date", "code", "value")
+        .drop_nulls("episode_id")
         .with_columns(
+            (
+                pl.col("date").cast(pl.Int32)
+                - pl.col("episode_id").replace_strict(
+                    dict(enumerate(epoch_days)), return_dtype=pl.Int32
+                )
+            ).alias("day"),
             pl.col("episode_id")
-            .replace_strict(day0_of, default=None, return_dtype=pl.Date)
-            .alias("day0"),
-            pl.col("episode_id")
-            .replace_strict(uln_of, default=None, return_dtype=pl.Float64)
+            .replace_strict(dict(enumerate(ulns)), return_dtype=pl.Float64)
             .alias("uln"),
         )
-        .filter(pl.col("day0").is_not_null())
-        .with_columns((pl.col("date") - pl.col("day0")).dt.total_days().alias("day"))
         .filter(pl.col("day") >= 0)
     )
+    numbered_alive = pl.DataFrame(
+        {
+            "episode_id": pl.Series(range(len(ids)), dtype=pl.UInt32),
+            "alive": base.get_column("outcome").ne("died"),
+        }
+    )
+
+    def by_id(frame: pl.DataFrame) -> pl.DataFrame:
+        """Put the text episode ids back on a per-episode result."""
+        return frame.with_columns(
+            pl.col("episode_id").replace_strict(dict(enumerate(ids)), return_dtype=pl.Utf8)
+        )
+
     sustained = {
         "alt_normalisation": _day_table(obs, "alt", pl.col("value") <= pl.col("uln")),
         "eosinophil_normalisation": _day_table(
@@ -181,10 +196,12 @@ def outcome_table(
     }
     table = base.select("episode_id", "day0", "outcome", "last_follow_up_date")
     for name, days in sustained.items():
-        table = table.join(_sustained(days, name), on="episode_id", how="left")
+        table = table.join(by_id(_sustained(days, name)), on="episode_id", how="left")
     fever_days = _day_table(obs, "temperature", pl.col("value") < defervescence_below_cel)
     table = table.join(
-        _defervescence(fever_days, alive, defervescence_days), on="episode_id", how="left"
+        by_id(_defervescence(fever_days, numbered_alive, defervescence_days)),
+        on="episode_id",
+        how="left",
     )
     table = table.join(_steroid_span(treatments, day0), on="episode_id", how="left")
     return table.select(
