@@ -18,6 +18,7 @@ __all__ = [
     "Citation",
     "ItemResult",
     "ScoreResult",
+    "band",
     "reachable_additive_totals",
     "reachable_by_enumeration",
     "signed",
@@ -160,6 +161,24 @@ class ScoreResult:
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+
+def band(total: int, classes: Sequence[tuple[str, int]]) -> str:
+    """Return the class whose lowest total is the highest one <= ``total``.
+
+    ``classes`` lists ``(name, lowest total)`` in increasing order; a total below the first
+    lowest total gets the first class.
+
+    Examples
+    --------
+    >>> band(5, [("doubtful", -4), ("possible", 1), ("probable", 5), ("definite", 9)])
+    'probable'
+    """
+    name = classes[0][0]
+    for class_name, lowest in classes:
+        if total >= lowest:
+            name = class_name
+    return name
 
 
 def signed(points: int | None) -> str:

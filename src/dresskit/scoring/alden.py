@@ -34,6 +34,7 @@ from dresskit.scoring._items import (
     Citation,
     ItemResult,
     ScoreResult,
+    band,
     reachable_additive_totals,
     signed,
 )
@@ -166,11 +167,7 @@ def classify(total: int) -> str:
     >>> [classify(total) for total in (-1, 0, 1, 2, 3, 4, 5, 6)]
     ['very unlikely', 'unlikely', 'unlikely', 'possible', 'possible', 'probable', 'probable', 'very probable']
     """  # noqa: E501
-    name = CLASSES[0][0]
-    for class_name, lowest in CLASSES:
-        if total >= lowest:
-            name = class_name
-    return name
+    return band(total, CLASSES)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from dresskit.scoring._items import (
     Citation,
     ItemResult,
     ScoreResult,
+    band,
     reachable_additive_totals,
     signed,
 )
@@ -186,11 +187,7 @@ def classify(total: int) -> str:
     >>> [classify(total) for total in (0, 1, 3, 4)]
     ['mild', 'moderate', 'moderate', 'severe']
     """
-    name = CLASSES[0][0]
-    for class_name, lowest in CLASSES:
-        if total >= lowest:
-            name = class_name
-    return name
+    return band(total, CLASSES)
 
 
 def _age(years: int) -> _Band:

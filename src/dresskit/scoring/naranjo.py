@@ -23,6 +23,7 @@ from dresskit.scoring._items import (
     Citation,
     ItemResult,
     ScoreResult,
+    band,
     reachable_additive_totals,
     signed,
 )
@@ -116,11 +117,7 @@ def classify(total: int) -> str:
     >>> [classify(total) for total in (0, 1, 4, 5, 8, 9)]
     ['doubtful', 'possible', 'possible', 'probable', 'probable', 'definite']
     """
-    name = CLASSES[0][0]
-    for class_name, lowest in CLASSES:
-        if total >= lowest:
-            name = class_name
-    return name
+    return band(total, CLASSES)
 
 
 def score(

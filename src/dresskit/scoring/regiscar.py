@@ -37,6 +37,7 @@ from dresskit.scoring._items import (
     Citation,
     ItemResult,
     ScoreResult,
+    band,
     reachable_additive_totals,
     signed,
 )
@@ -260,11 +261,7 @@ def classify(total: int) -> str:
     >>> [classify(total) for total in (1, 2, 3, 4, 5, 6)]
     ['no case', 'possible', 'possible', 'probable', 'probable', 'definite']
     """
-    name = CLASSES[0][0]
-    for class_name, lowest in CLASSES:
-        if total >= lowest:
-            name = class_name
-    return name
+    return band(total, CLASSES)
 
 
 def _direct(item_id: str, answer: str) -> _Resolved:
