@@ -204,10 +204,13 @@ def examples(
                 ]
             )
             return
-        table = Table(title="Published cases scored by dresskit", title_justify="left")
+        table = Table(
+            title="Published cases scored by dresskit (authors' number vs. dresskit's)",
+            title_justify="left",
+        )
         table.add_column("Case", no_wrap=True)
-        for column in ("Instrument", "Authors", "dresskit", "Unknown", "Reachable"):
-            table.add_column(column)
+        table.add_column("Authors", no_wrap=True)
+        table.add_column("dresskit (if unknowns answered)")
         for number, (case, results) in enumerate(rows, start=1):
             for result in results:
                 authors = " ".join(
@@ -217,14 +220,11 @@ def examples(
                 )
                 reach = ""
                 if result.reachable_total is not None and result.unknown_items:
-                    reach = f"{result.reachable_total[0]}..{result.reachable_total[1]}"
+                    reach = f" ({result.reachable_total[0]}..{result.reachable_total[1]})"
                 table.add_row(
                     f"[{number}] {case.id}",
-                    result.instrument + (f" ({result.subject})" if result.subject else ""),
                     authors,
-                    f"{result.total} {result.classification}",
-                    str(len(result.unknown_items)),
-                    reach,
+                    f"{result.total} {result.classification}{reach}",
                 )
         _stdout.print(table)
         for number, (case, _) in enumerate(rows, start=1):
