@@ -34,7 +34,7 @@ from dresskit.course.bundle_schema import (
     TREATMENT_DOSE_UNITS,
     Column,
 )
-from dresskit.course.codes import OBSERVATION_CODES, ObservationCode
+from dresskit.course.codes import CODE_ENUM, OBSERVATION_CODES, UNIT_ENUM, ObservationCode
 from dresskit.course.model import (
     BiologicRegimen,
     DrugExposure,
@@ -371,7 +371,7 @@ def _as_cell(name: str, dtype: pl.DataType) -> pl.Expr:
     numbers) when every cell of the file parsed; those need no text handling.
     """
     if dtype != pl.Utf8:
-        return pl.col(name)
+        return pl.col(name)  # parsed by the reader (dates, numbers, enumerated codes)
     return pl.col(name).replace("", None).alias(name)
 
 
@@ -613,12 +613,12 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         )
     canonical = canonical.round(6)
     canonical_unit = {c: d.canonical_unit for c, d in OBSERVATION_CODES.items()}
-    low_of = code.replace_strict(
+    low_of = code.cast(pl.Utf8).replace_strict(
         {c: float(d.bounds[0]) for c, d in OBSERVATION_CODES.items()},
         default=None,
         return_dtype=pl.Float64,
     )
-    high_of = code.replace_strict(
+    high_of = code.cast(pl.Utf8).replace_strict(
         {c: float(d.bounds[1]) for c, d in OBSERVATION_CODES.items()},
         default=None,
         return_dtype=pl.Float64,
@@ -663,15 +663,23 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         "the same episode, date, time and code",
     )
     _window(name, frame, episodes, problems)
+    # Codes and units leave as enumerations whichever way the file was read.
+    canonical_unit_of: pl.Expr = pl.lit(None, dtype=UNIT_ENUM)
+    for code_name, unit_name in canonical_unit.items():
+        canonical_unit_of = (
+            pl.when(code == code_name)
+            .then(pl.lit(unit_name, dtype=UNIT_ENUM))
+            .otherwise(canonical_unit_of)
+        )
     return converted.select(
         "episode_id",
         "date",
         "time",
-        "code",
+        code.cast(CODE_ENUM, strict=False),  # bad codes are already reported
         pl.col("__canonical").alias("value"),
         pl.when(pl.col("__canonical").is_not_null())
-        .then(code.replace_strict(canonical_unit, default=None, return_dtype=pl.Utf8))
-        .otherwise(unit)
+        .then(canonical_unit_of)
+        .otherwise(unit.cast(UNIT_ENUM, strict=False))
         .alias("unit"),
         "text",
     )

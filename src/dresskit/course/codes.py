@@ -31,11 +31,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+import polars as pl
+
 from dresskit.errors import InputError
 from dresskit.units import TEMPERATURE_UNITS, convert
 
 __all__ = [
+    "CODE_ENUM",
     "OBSERVATION_CODES",
+    "UNIT_ENUM",
     "ObservationCode",
     "get_code",
     "to_canonical",
@@ -206,6 +210,14 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
         ),
     )
 }
+
+
+#: Column types of observation codes and units in a loaded bundle: enumerations are smaller
+#: and faster to compare than text on millions of rows.
+CODE_ENUM: Final = pl.Enum(list(OBSERVATION_CODES))
+UNIT_ENUM: Final = pl.Enum(
+    sorted({unit for entry in OBSERVATION_CODES.values() for unit in entry.accepted_units})
+)
 
 
 def get_code(code: str, *, field: str = "code") -> ObservationCode:

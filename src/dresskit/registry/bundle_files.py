@@ -17,6 +17,7 @@ import polars as pl
 
 from dresskit.course.bundle import Bundle, validate_tables
 from dresskit.course.bundle_schema import TABLES
+from dresskit.course.codes import CODE_ENUM, UNIT_ENUM
 from dresskit.errors import InputError, InputErrors
 
 __all__ = ["read_bundle", "read_tables", "write_bundle"]
@@ -32,14 +33,29 @@ _READ_TYPES: dict[str, pl.DataType] = {
 
 
 def _typed_schema(stem: str, header: list[str]) -> dict[str, pl.DataType] | None:
-    """Column types a clean file of this table can be read with directly (fast path)."""
+    """Column types a clean file of this table can be read with directly (fast path).
+
+    Dates and numbers are parsed; code columns become enumerations of their accepted values
+    (and observation units of every accepted unit), which are smaller and faster to compare.
+    A cell outside them makes the typed read fail, and the file is then read as text.
+    """
     columns = {column.name: column for column in TABLES.get(stem, ())}
     if not columns:
         return None
-    return {
-        name: _READ_TYPES.get(columns[name].kind, pl.Utf8()) if name in columns else pl.Utf8()
-        for name in header
-    }
+    schema: dict[str, pl.DataType] = {}
+    for name in header:
+        column = columns.get(name)
+        if column is None:
+            schema[name] = pl.Utf8()
+        elif stem == "observations" and name == "code":
+            schema[name] = CODE_ENUM
+        elif stem == "observations" and name == "unit":
+            schema[name] = UNIT_ENUM
+        elif column.kind == "code" and column.codes:
+            schema[name] = pl.Enum(column.codes)
+        else:
+            schema[name] = _READ_TYPES.get(column.kind, pl.Utf8())
+    return schema
 
 
 def _read_csv(data: bytes | Path, source: str) -> pl.DataFrame:
