@@ -301,20 +301,32 @@ class _Problems:
         self, table: str, frame: pl.DataFrame, failing: pl.Expr, field: str, expected: str
     ) -> None:
         """Report every row of ``frame`` where ``failing`` is true (the raw value of field)."""
-        count = int(frame.select(failing.fill_null(False).sum()).item() or 0)
-        if count == 0:
+        self.rows_many(table, frame, [(failing, field, expected)])
+
+    def rows_many(
+        self, table: str, frame: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]]
+    ) -> None:
+        """Run several row checks with one pass to count, then list only the failing ones."""
+        if not checks:
             return
-        if self.full:
-            self.more += count
-            return
-        bad = frame.filter(failing)
-        if bad.height == 0:
-            return
-        value_column = field if field in bad.columns else _ROW
-        for row, value in bad.select(_ROW, value_column).head(self.cap).iter_rows():
-            self.add(table, row, field, value, expected)
-        if bad.height > self.cap:
-            self.more += bad.height - self.cap
+        counts = frame.select(
+            [
+                failing.fill_null(False).sum().alias(f"c{i}")
+                for i, (failing, _, _) in enumerate(checks)
+            ]
+        ).row(0)
+        for (failing, field, expected), count in zip(checks, counts, strict=True):
+            if not count:
+                continue
+            if self.full:
+                self.more += int(count)
+                continue
+            bad = frame.filter(failing.fill_null(False))
+            value_column = field if field in bad.columns else _ROW
+            for row, value in bad.select(_ROW, value_column).head(self.cap).iter_rows():
+                self.add(table, row, field, value, expected)
+            if bad.height > self.cap:
+                self.more += bad.height - self.cap
 
     @property
     def full(self) -> bool:
@@ -393,20 +405,20 @@ def _parse(column: Column) -> tuple[pl.Expr, str]:
 def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
     """Check required values, codes and cell types; return the typed frame."""
     conversions = []
+    checks: list[tuple[pl.Expr, str, str]] = []
     for column in TABLES[name]:
         col = pl.col(column.name)
         if column.required:
-            problems.rows(
-                name, frame, col.is_null(), column.name, "a value (this column is required)"
-            )
+            checks.append((col.is_null(), column.name, "a value (this column is required)"))
         if column.kind == "code":
-            problems.rows(
-                name,
-                frame,
-                col.is_not_null() & ~col.is_in(list(column.codes)),
-                column.name,
-                "one of " + ", ".join(column.codes),
-            )
+            if frame.schema[column.name] == pl.Utf8:  # an enumeration read was checked already
+                checks.append(
+                    (
+                        col.is_not_null() & ~col.is_in(list(column.codes)),
+                        column.name,
+                        "one of " + ", ".join(column.codes),
+                    )
+                )
             continue
         if column.kind not in _PARSED_TYPES:
             continue
@@ -417,21 +429,16 @@ def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
             failed = col.is_not_null() & parsed.is_null()
             if column.kind in ("number", "integer"):
                 comma = col.str.contains(",", literal=True)
-                problems.rows(
-                    name, frame, failed & comma, column.name, expected + " (a ',' was found)"
-                )
+                checks.append((failed & comma, column.name, expected + " (a ',' was found)"))
                 failed = failed & ~comma
-            problems.rows(name, frame, failed, column.name, expected)
+            checks.append((failed, column.name, expected))
         if column.bounds is not None:
             low, high = column.bounds
-            problems.rows(
-                name,
-                frame,
-                (parsed < low) | (parsed > high),
-                column.name,
-                f"between {low:g} and {high:g}",
+            checks.append(
+                ((parsed < low) | (parsed > high), column.name, f"between {low:g} and {high:g}")
             )
         conversions.append(parsed.alias(column.name))
+    problems.rows_many(name, frame, checks)
     # The raw cell is kept so that later checks can tell "absent" from "failed to parse".
     raw = [
         pl.col(c.name).is_not_null().alias(f"__raw_{c.name}")
@@ -572,29 +579,27 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
     qualitative = [c for c, d in OBSERVATION_CODES.items() if d.qualitative]
     text_ok = [v for c in qualitative for v in OBSERVATION_CODES[c].text_values]
     value, text, code, unit = pl.col("value"), pl.col("text"), pl.col("code"), pl.col("unit")
-    problems.rows(
+    problems.rows_many(
         name,
         frame,
-        _absent("value") & text.is_null() & code.is_not_null(),
-        "value",
-        "a value (or a text result for codes that take one)",
-    )
-    problems.rows(
-        name,
-        frame,
-        text.is_not_null() & ~code.is_in(qualitative),
-        "text",
-        "empty: only " + ", ".join(qualitative) + " take a text result",
-    )
-    problems.rows(
-        name,
-        frame,
-        text.is_not_null() & code.is_in(qualitative) & ~text.is_in(text_ok),
-        "text",
-        "one of " + ", ".join(text_ok),
-    )
-    problems.rows(
-        name, frame, value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"
+        [
+            (
+                _absent("value") & text.is_null() & code.is_not_null(),
+                "value",
+                "a value (or a text result for codes that take one)",
+            ),
+            (
+                text.is_not_null() & ~code.is_in(qualitative),
+                "text",
+                "empty: only " + ", ".join(qualitative) + " take a text result",
+            ),
+            (
+                text.is_not_null() & code.is_in(qualitative) & ~text.is_in(text_ok),
+                "text",
+                "one of " + ", ".join(text_ok),
+            ),
+            (value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"),
+        ],
     )
     units = _unit_table(frame)
     # A few (code, unit) pairs: comparisons and small mappings beat joining millions of rows,
@@ -613,16 +618,12 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
         )
     canonical = canonical.round(6)
     canonical_unit = {c: d.canonical_unit for c, d in OBSERVATION_CODES.items()}
-    low_of = code.cast(pl.Utf8).replace_strict(
-        {c: float(d.bounds[0]) for c, d in OBSERVATION_CODES.items()},
-        default=None,
-        return_dtype=pl.Float64,
-    )
-    high_of = code.cast(pl.Utf8).replace_strict(
-        {c: float(d.bounds[1]) for c, d in OBSERVATION_CODES.items()},
-        default=None,
-        return_dtype=pl.Float64,
-    )
+    low_of: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    high_of: pl.Expr = pl.lit(None, dtype=pl.Float64)
+    for code_name, definition in OBSERVATION_CODES.items():
+        is_code = code == code_name
+        low_of = pl.when(is_code).then(float(definition.bounds[0])).otherwise(low_of)
+        high_of = pl.when(is_code).then(float(definition.bounds[1])).otherwise(high_of)
     accepted_text = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
     bad_unit = (
         value.is_not_null() & unit.is_not_null() & code.is_in(list(OBSERVATION_CODES)) & ~known_pair
@@ -689,11 +690,20 @@ def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _P
     # Episodes whose own dates are wrong are reported once, not again through every row.
     consistent = episodes.filter(pl.col("last_follow_up_date") >= pl.col("onset_date"))
     ids = consistent.get_column("episode_id").to_list()
-    onset = dict(zip(ids, consistent.get_column("onset_date").to_list(), strict=True))
-    last = dict(zip(ids, consistent.get_column("last_follow_up_date").to_list(), strict=True))
-    # A lookup in a small mapping is much cheaper than joining millions of rows.
-    onset_of = pl.col("episode_id").replace_strict(onset, default=None, return_dtype=pl.Date)
-    last_of = pl.col("episode_id").replace_strict(last, default=None, return_dtype=pl.Date)
+    onset_days = consistent.select(pl.col("onset_date").cast(pl.Int64)).to_series().to_list()
+    last_days = (
+        consistent.select(pl.col("last_follow_up_date").cast(pl.Int64)).to_series().to_list()
+    )
+    # One lookup in a small mapping gives both dates, packed in one integer (days since 1970
+    # shifted by 2^20, onset in the upper bits): much cheaper than joining millions of rows.
+    shift, base = 2**24, 2**20
+    packed = {
+        episode_id: (first + base) * shift + (final + base)
+        for episode_id, first, final in zip(ids, onset_days, last_days, strict=True)
+    }
+    key = pl.col("episode_id").replace_strict(packed, default=None, return_dtype=pl.Int64)
+    onset_of = (key // shift - base).cast(pl.Int32).cast(pl.Date)
+    last_of = (key % shift - base).cast(pl.Int32).cast(pl.Date)
     earliest = onset_of - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
     outside = pl.col("date").is_not_null() & (
         (pl.col("date") < earliest) | (pl.col("date") > last_of)

@@ -27,6 +27,7 @@ BundleFormat = Literal["folder", "zip", "xlsx"]
 
 _READ_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
+    "time": pl.Time(),
     "number": pl.Float64(),
     "integer": pl.Int64(),
 }
@@ -70,7 +71,7 @@ def _read_csv(data: bytes | Path, source: str) -> pl.DataFrame:
         schema = _typed_schema(stem, header)
         if schema is not None:
             try:
-                return pl.read_csv(data, schema=schema)
+                return pl.read_csv(data, schema=schema, null_values=[""])
             except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
                 pass  # a cell did not parse: fall back to text and let validation explain
         return pl.read_csv(data, infer_schema=False)
