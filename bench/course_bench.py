@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from synthetic_bundle import generate_bundle
 
 from dresskit.course.outcomes import (
     days_to_alt_normalisation,
@@ -56,11 +53,22 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        path = generate_bundle(
-            Path(folder) / "bundle",
-            episodes=arguments.episodes,
-            days=arguments.days,
-            seed=arguments.seed,
+        path = Path(folder) / "bundle"
+        # Generated in a child process, so that its memory does not count against loading.
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "synthetic_bundle.py"),
+                str(path),
+                "--episodes",
+                str(arguments.episodes),
+                "--days",
+                str(arguments.days),
+                "--seed",
+                str(arguments.seed),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         print(
             f"generated {arguments.episodes} episodes x {arguments.days} days in "
