@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dresskit.errors import InputError, UnitError
-from dresskit.units import registry, to_cells_per_microlitre, to_degrees_celsius
+from dresskit.units import _cache_folder, registry, to_cells_per_microlitre, to_degrees_celsius
 
 
 @pytest.mark.parametrize(
@@ -70,3 +72,28 @@ def test_giga_per_litre_round_trips(per_ul: float) -> None:
     assert to_cells_per_microlitre(giga, "10*9/L", field="c") == pytest.approx(
         per_ul, rel=1e-9, abs=1e-5
     )
+
+
+def test_pint_cache_goes_to_the_chosen_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    monkeypatch.setenv("DRESSKIT_CACHE_DIR", str(tmp_path))
+    assert _cache_folder() == tmp_path / "pint"
+    assert (tmp_path / "pint").is_dir()
+
+
+def test_empty_cache_setting_turns_the_pint_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    monkeypatch.setenv("DRESSKIT_CACHE_DIR", "")
+    assert _cache_folder() is None
+
+
+def test_unwritable_cache_folder_falls_back_to_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DRESSKIT_CACHE_DIR", str(blocker))
+    assert _cache_folder() is None

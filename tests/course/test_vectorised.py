@@ -169,3 +169,33 @@ def test_onset_index_covers_every_episode() -> None:
     courses = [random_course(random.Random(9), number) for number in range(10)]
     table = outcome_table(**frames(courses), index="onset")
     assert table.height == 10
+
+
+@pytest.mark.parametrize("sustained_days", [1, 3, 4])
+def test_defervescence_window_length_matches_the_reference(sustained_days: int) -> None:
+    rng = random.Random(100 + sustained_days)
+    courses = [c for c in (random_course(rng, n) for n in range(150)) if c.ivig]
+    table = outcome_table(**frames(courses), defervescence_days=sustained_days)
+    rows = {row["episode_id"]: row for row in table.iter_rows(named=True)}
+    for course in courses:
+        expected = as_row(
+            days_to_defervescence(course, sustained_days=sustained_days), "defervescence"
+        )
+        actual = {key: rows[course.episode.episode_id][key] for key in expected}
+        assert actual == expected, course.episode.episode_id
+
+
+def test_defervescence_window_shorter_than_a_day_is_refused() -> None:
+    courses = [random_course(random.Random(3), number) for number in range(3)]
+    with pytest.raises(ValueError, match="defervescence_days"):
+        outcome_table(**frames(courses), defervescence_days=0)
+
+
+def test_text_and_enumerated_codes_give_the_same_table() -> None:
+    from dresskit.course.codes import CODE_ENUM
+
+    courses = [random_course(random.Random(11), number) for number in range(40)]
+    tables = frames(courses)
+    as_text = outcome_table(**tables)
+    tables["observations"] = tables["observations"].with_columns(pl.col("code").cast(CODE_ENUM))
+    assert outcome_table(**tables).equals(as_text)

@@ -5,7 +5,7 @@ of ``docs/data-format.md`` with polars expressions, so that millions of observat
 validated in seconds. Every problem becomes an :class:`~dresskit.errors.InputError` naming the
 file, the 1-based data row, the column, the raw value and what is accepted; if there is any,
 :class:`~dresskit.errors.InputErrors` lists them all and nothing is returned. Unit
-conversions are computed once per distinct (code, unit) pair through pint and applied to the
+conversions are computed once per accepted (code, unit) pair through pint and applied to the
 whole column.
 
 A valid :class:`Bundle` holds typed tables in canonical units and builds
@@ -34,7 +34,7 @@ from dresskit.course.bundle_schema import (
     TREATMENT_DOSE_UNITS,
     Column,
 )
-from dresskit.course.codes import CODE_ENUM, OBSERVATION_CODES, UNIT_ENUM, ObservationCode
+from dresskit.course.codes import CODE_ENUM, OBSERVATION_CODES, UNIT_ENUM, linear_conversion
 from dresskit.course.model import (
     BiologicRegimen,
     DrugExposure,
@@ -53,7 +53,6 @@ from dresskit.course.model import (
     WeightMeasurement,
 )
 from dresskit.errors import InputError, InputErrors
-from dresskit.units import convert
 
 __all__ = ["Bundle", "validate_tables"]
 
@@ -62,7 +61,6 @@ _ROW: Final = "__row"
 WINDOW_BEFORE_ONSET_DAYS: Final = 30
 _DATE_FORMAT: Final = "%Y-%m-%d"
 _TIME_FORMAT: Final = "%H:%M"
-_SPAN: Final = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -449,9 +447,18 @@ def _typed(name: str, frame: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
 
 
 def _unique(
-    name: str, frame: pl.DataFrame, keys: list[str], problems: _Problems, what: str
+    name: str,
+    frame: pl.DataFrame,
+    keys: list[str],
+    problems: _Problems,
+    what: str,
+    *,
+    field: str | None = None,
 ) -> None:
-    """Report rows whose ``keys`` repeat another row's (nulls in ``time`` count as equal)."""
+    """Report rows whose ``keys`` repeat another row's (nulls in ``time`` count as equal).
+
+    The error names ``field`` (default: the first key, or the only one) and its raw value.
+    """
     # Hash the keys first (one cheap pass); compare exactly only the rows whose hash repeats.
     # XOR of per-column hashes: cheaper than hashing a struct; collisions are re-checked below.
     key = pl.col(keys[0]).hash(seed=1)
@@ -471,9 +478,48 @@ def _unique(
         name,
         subset,
         duplicated,
-        keys[-1] if len(keys) == 1 else keys[0],
+        field or keys[0],
         f"unique: {what} appears more than once",
     )
+
+
+@dataclass(frozen=True)
+class _EpisodeLookup:
+    """Episode ids as an enumeration, with each episode's window, for column-wise lookups.
+
+    Casting a text ``episode_id`` column to :attr:`ids` numbers every row by its episode
+    (null for an unknown id) in one cheap pass; the window bounds are then gathered by that
+    number. On millions of rows this is much cheaper than joining or mapping text keys.
+    """
+
+    ids: pl.Enum
+    earliest: pl.Series  # first date allowed (onset - WINDOW_BEFORE_ONSET_DAYS), per number
+    onset: pl.Series
+    last: pl.Series  # last follow-up; null where the episode's own dates are inconsistent
+
+    @classmethod
+    def of(cls, episodes: pl.DataFrame) -> _EpisodeLookup:
+        distinct = episodes.filter(pl.col("episode_id").is_not_null()).unique(
+            "episode_id", keep="first", maintain_order=True
+        )
+        # Episodes whose own dates are wrong are reported once, not again through every row.
+        consistent = pl.col("last_follow_up_date") >= pl.col("onset_date")
+        onset = pl.when(consistent).then(pl.col("onset_date"))
+        bounds = distinct.select(
+            onset.alias("onset"),
+            (onset - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)).alias("earliest"),
+            pl.when(consistent).then(pl.col("last_follow_up_date")).alias("last"),
+        )
+        return cls(
+            ids=pl.Enum(distinct.get_column("episode_id")),
+            earliest=bounds.get_column("earliest"),
+            onset=bounds.get_column("onset"),
+            last=bounds.get_column("last"),
+        )
+
+    def number(self) -> pl.Expr:
+        """Return the episode number of each row's ``episode_id`` (null when unknown)."""
+        return pl.col("episode_id").cast(self.ids, strict=False).to_physical()
 
 
 def _references(
@@ -512,77 +558,60 @@ def _manifest(frame: pl.DataFrame, problems: _Problems) -> dict[str, str]:
     return entries
 
 
-def _unit_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct (code, unit): the linear conversion to the canonical unit."""
-    rows = []
-    # Distinct pairs through their hashes (fast on millions of rows), then the pairs themselves.
-    first_rows = frame.select(
-        pl.struct("code", "unit").hash(seed=3).arg_unique().alias("index")
-    ).get_column("index")
-    pairs = frame.select("code", "unit")[first_rows].drop_nulls().unique()
-    for code, unit in pairs.iter_rows():
-        definition = OBSERVATION_CODES.get(code)
-        if definition is None or unit not in definition.accepted_units:
-            continue
-        # Every conversion here is linear (a*x + b; b only for temperatures): two points fix
-        # it. convert() rounds to 6 decimals, so the scale is measured over a wide span.
-        accepted = dict(definition.accepted_units)
-
-        def canonical(
-            value: float,
-            unit: str = unit,
-            accepted: dict[str, str] = accepted,
-            definition: ObservationCode = definition,
-        ) -> float:
-            return convert(
-                value,
-                unit,
-                accepted=accepted,
-                target=definition.target,
-                field="value",
-                molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
-            )
-
-        at_zero = canonical(0.0)
-        at_one = at_zero + (canonical(_SPAN) - at_zero) / _SPAN
-        rows.append(
-            (
-                code,
-                unit,
-                at_one - at_zero,
-                at_zero,
-                definition.canonical_unit,
-                definition.bounds[0],
-                definition.bounds[1],
-            )
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "code": pl.Utf8,
-            "unit": pl.Utf8,
-            "scale": pl.Float64,
-            "offset": pl.Float64,
-            "canonical_unit": pl.Utf8,
-            "low": pl.Float64,
-            "high": pl.Float64,
-        },
-        orient="row",
-    )
+_CODES: Final = list(OBSERVATION_CODES)
+_UNITS: Final = list(UNIT_ENUM.categories)
 
 
-def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> pl.DataFrame:
+def _pair_number() -> pl.Expr:
+    """Return the number of each row's (code, unit) pair: code * units + unit (or null)."""
+    code = pl.col("code").cast(CODE_ENUM, strict=False).to_physical().cast(pl.Int64)
+    unit = pl.col("unit").cast(UNIT_ENUM, strict=False).to_physical().cast(pl.Int64)
+    return code * len(_UNITS) + unit
+
+
+def _conversion_series() -> tuple[pl.Series, pl.Series]:
+    """Scale and offset to the canonical unit for every pair number (null: not accepted).
+
+    Computed through pint (:func:`dresskit.course.codes.linear_conversion`), once per process.
+    """
+    scales: list[float | None] = [None] * (len(_CODES) * len(_UNITS))
+    offsets: list[float | None] = list(scales)
+    for code_number, (code, definition) in enumerate(OBSERVATION_CODES.items()):
+        for unit in definition.accepted_units:
+            pair = code_number * len(_UNITS) + _UNITS.index(unit)
+            scales[pair], offsets[pair] = linear_conversion(code, unit)
+    return pl.Series(scales, dtype=pl.Float64), pl.Series(offsets, dtype=pl.Float64)
+
+
+def _per_code(values: list[object], dtype: pl.DataType) -> pl.Expr:
+    """Gather ``values`` (one per observation code, in code order) by each row's code."""
+    code = pl.col("code").cast(CODE_ENUM, strict=False).to_physical()
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(code)
+
+
+def _observations(
+    frame: pl.DataFrame, episodes: _EpisodeLookup, problems: _Problems
+) -> pl.DataFrame:
     name = "observations"
-    _references(
-        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
-    )
     qualitative = [c for c, d in OBSERVATION_CODES.items() if d.qualitative]
     text_ok = [v for c in qualitative for v in OBSERVATION_CODES[c].text_values]
     value, text, code, unit = pl.col("value"), pl.col("text"), pl.col("code"), pl.col("unit")
+    # Numbered once: the episode (for references, uniqueness and the window) and the pair.
+    scales, offsets = _conversion_series()
+    frame = frame.with_columns(episodes.number().alias("__episode"), _pair_number().alias("__pair"))
+    scale = pl.lit(scales).gather(pl.col("__pair"))
+    canonical = (value * scale + pl.lit(offsets).gather(pl.col("__pair"))).round(6)
+    frame = frame.with_columns(canonical.alias("__canonical"))
+    known_code = code.cast(CODE_ENUM, strict=False).is_not_null()
     problems.rows_many(
         name,
         frame,
         [
+            (
+                pl.col("episode_id").is_not_null() & pl.col("__episode").is_null(),
+                "episode_id",
+                "an id present in episodes.csv",
+            ),
             (
                 _absent("value") & text.is_null() & code.is_not_null(),
                 "value",
@@ -601,116 +630,73 @@ def _observations(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Proble
             (value.is_not_null() & unit.is_null(), "unit", "a UCUM unit for the value"),
         ],
     )
-    units = _unit_table(frame)
-    # A few (code, unit) pairs: comparisons and small mappings beat joining millions of rows,
-    # and nothing per-pair is materialised as a column.
-    pairs = [
-        (row["code"], row["unit"], row["scale"], row["offset"])
-        for row in units.iter_rows(named=True)
-    ]
-    known_pair = pl.any_horizontal(
-        [pl.lit(False)] + [(code == c) & (unit == u) for c, u, _, _ in pairs]
-    )
-    canonical: pl.Expr = pl.lit(None, dtype=pl.Float64)
-    for c, u, scale, offset in pairs:
-        canonical = (
-            pl.when((code == c) & (unit == u)).then(value * scale + offset).otherwise(canonical)
-        )
-    canonical = canonical.round(6)
-    canonical_unit = {c: d.canonical_unit for c, d in OBSERVATION_CODES.items()}
-    low_of: pl.Expr = pl.lit(None, dtype=pl.Float64)
-    high_of: pl.Expr = pl.lit(None, dtype=pl.Float64)
-    for code_name, definition in OBSERVATION_CODES.items():
-        is_code = code == code_name
-        low_of = pl.when(is_code).then(float(definition.bounds[0])).otherwise(low_of)
-        high_of = pl.when(is_code).then(float(definition.bounds[1])).otherwise(high_of)
-    accepted_text = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
-    bad_unit = (
-        value.is_not_null() & unit.is_not_null() & code.is_in(list(OBSERVATION_CODES)) & ~known_pair
-    )
+    bad_unit = value.is_not_null() & unit.is_not_null() & known_code & scale.is_null()
     if frame.select(bad_unit.any()).item():
+        accepted = {c: ", ".join(d.accepted_units) for c, d in OBSERVATION_CODES.items()}
         for row, bad_code, bad in (
             frame.filter(bad_unit).select(_ROW, "code", "unit").head(problems.cap).iter_rows()
         ):
             problems.add(
-                name, row, "unit", bad, f"a unit accepted for {bad_code}: {accepted_text[bad_code]}"
+                name, row, "unit", bad, f"a unit accepted for {bad_code}: {accepted[bad_code]}"
             )
-    converted = frame.with_columns(canonical.alias("__canonical"))
+    low = _per_code([float(d.bounds[0]) for d in OBSERVATION_CODES.values()], pl.Float64())
+    high = _per_code([float(d.bounds[1]) for d in OBSERVATION_CODES.values()], pl.Float64())
     out_of_range = pl.col("__canonical").is_not_null() & (
-        (pl.col("__canonical") < low_of) | (pl.col("__canonical") > high_of)
+        (pl.col("__canonical") < low) | (pl.col("__canonical") > high)
     )
-    if converted.select(out_of_range.any()).item():
+    if frame.select(out_of_range.any()).item():
         for row, raw, raw_unit, bad_code, value_canonical in (
-            converted.filter(out_of_range)
+            frame.filter(out_of_range)
             .select(_ROW, "value", "unit", "code", "__canonical")
             .head(problems.cap)
             .iter_rows()
         ):
-            low, high = OBSERVATION_CODES[bad_code].bounds
-            unit_name = canonical_unit[bad_code]
+            bound_low, bound_high = OBSERVATION_CODES[bad_code].bounds
+            unit_name = OBSERVATION_CODES[bad_code].canonical_unit
             problems.add(
                 name,
                 row,
                 "value",
                 raw,
-                f"a plausible value: {low:g}-{high:g} {unit_name} (got {value_canonical:g} "
-                f"{unit_name} from {raw:g} {raw_unit})",
+                f"a plausible value: {bound_low:g}-{bound_high:g} {unit_name} (got "
+                f"{value_canonical:g} {unit_name} from {raw:g} {raw_unit})",
             )
     _unique(
         name,
         frame,
-        ["episode_id", "date", "time", "code"],
+        ["__episode", "date", "time", "code"],
         problems,
         "the same episode, date, time and code",
+        field="episode_id",
     )
     _window(name, frame, episodes, problems)
     # Codes and units leave as enumerations whichever way the file was read.
-    canonical_unit_of: pl.Expr = pl.lit(None, dtype=UNIT_ENUM)
-    for code_name, unit_name in canonical_unit.items():
-        canonical_unit_of = (
-            pl.when(code == code_name)
-            .then(pl.lit(unit_name, dtype=UNIT_ENUM))
-            .otherwise(canonical_unit_of)
-        )
-    return converted.select(
+    canonical_unit = _per_code([d.canonical_unit for d in OBSERVATION_CODES.values()], UNIT_ENUM)
+    return frame.select(
         "episode_id",
         "date",
         "time",
         code.cast(CODE_ENUM, strict=False),  # bad codes are already reported
         pl.col("__canonical").alias("value"),
         pl.when(pl.col("__canonical").is_not_null())
-        .then(canonical_unit_of)
+        .then(canonical_unit)
         .otherwise(unit.cast(UNIT_ENUM, strict=False))
         .alias("unit"),
         "text",
     )
 
 
-def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
-    # Episodes whose own dates are wrong are reported once, not again through every row.
-    consistent = episodes.filter(pl.col("last_follow_up_date") >= pl.col("onset_date"))
-    ids = consistent.get_column("episode_id").to_list()
-    onset_days = consistent.select(pl.col("onset_date").cast(pl.Int64)).to_series().to_list()
-    last_days = (
-        consistent.select(pl.col("last_follow_up_date").cast(pl.Int64)).to_series().to_list()
-    )
-    # One lookup in a small mapping gives both dates, packed in one integer (days since 1970
-    # shifted by 2^20, onset in the upper bits): much cheaper than joining millions of rows.
-    shift, base = 2**24, 2**20
-    packed = {
-        episode_id: (first + base) * shift + (final + base)
-        for episode_id, first, final in zip(ids, onset_days, last_days, strict=True)
-    }
-    key = pl.col("episode_id").replace_strict(packed, default=None, return_dtype=pl.Int64)
-    onset_of = (key // shift - base).cast(pl.Int32).cast(pl.Date)
-    last_of = (key % shift - base).cast(pl.Int32).cast(pl.Date)
-    earliest = onset_of - pl.duration(days=WINDOW_BEFORE_ONSET_DAYS)
-    outside = pl.col("date").is_not_null() & (
-        (pl.col("date") < earliest) | (pl.col("date") > last_of)
-    )
+def _window(name: str, frame: pl.DataFrame, episodes: _EpisodeLookup, problems: _Problems) -> None:
+    """Report dates outside their episode (30 days before onset to the last follow-up)."""
+    number = pl.col("__episode") if "__episode" in frame.columns else episodes.number()
+    earliest = pl.lit(episodes.earliest).gather(number)
+    last = pl.lit(episodes.last).gather(number)
+    outside = pl.col("date").is_not_null() & ((pl.col("date") < earliest) | (pl.col("date") > last))
     if not frame.select(outside.fill_null(False).any()).item():
         return
-    bad = frame.filter(outside).with_columns(onset_of.alias("__onset"), last_of.alias("__last"))
+    bad = frame.filter(outside.fill_null(False)).with_columns(
+        pl.lit(episodes.onset).gather(number).alias("__onset"), last.alias("__last")
+    )
     for row, on, first, final in (
         bad.select(_ROW, "date", "__onset", "__last").head(problems.cap).iter_rows()
     ):
@@ -724,10 +710,14 @@ def _window(name: str, frame: pl.DataFrame, episodes: pl.DataFrame, problems: _P
         )
 
 
-def _findings(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) -> None:
+def _findings(frame: pl.DataFrame, episodes: _EpisodeLookup, problems: _Problems) -> None:
     name = "findings"
-    _references(
-        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
+    problems.rows(
+        name,
+        frame,
+        pl.col("episode_id").is_not_null() & episodes.number().is_null(),
+        "episode_id",
+        "an id present in episodes.csv",
     )
     for code, values in FINDING_VALUES.items():
         problems.rows(
@@ -753,12 +743,17 @@ def _findings(frame: pl.DataFrame, episodes: pl.DataFrame, problems: _Problems) 
 def _treatments_check(
     frame: pl.DataFrame,
     episodes: pl.DataFrame,
+    lookup: _EpisodeLookup,
     observations: pl.DataFrame,
     problems: _Problems,
 ) -> pl.DataFrame:
     name = "treatments"
-    _references(
-        name, frame, "episode_id", episodes.get_column("episode_id"), problems, "episodes.csv"
+    problems.rows(
+        name,
+        frame,
+        pl.col("episode_id").is_not_null() & lookup.number().is_null(),
+        "episode_id",
+        "an id present in episodes.csv",
     )
     kind, dose, unit = pl.col("kind"), pl.col("dose"), pl.col("dose_unit")
     problems.rows(
@@ -973,9 +968,10 @@ def validate_tables(
         "a 7-character WHO ATC code such as J04AB02",
     )
     _assessments(typed["drug_assessments"], exposures, problems)
-    observations = _observations(typed["observations"], episodes, problems)
-    _findings(typed["findings"], episodes, problems)
-    treatments = _treatments_check(typed["treatments"], episodes, observations, problems)
+    lookup = _EpisodeLookup.of(episodes)
+    observations = _observations(typed["observations"], lookup, problems)
+    _findings(typed["findings"], lookup, problems)
+    treatments = _treatments_check(typed["treatments"], episodes, lookup, observations, problems)
     problems.raise_if_any()
     return Bundle(
         manifest=manifest,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Final
 
 import polars as pl
@@ -42,6 +43,7 @@ __all__ = [
     "UNIT_ENUM",
     "ObservationCode",
     "get_code",
+    "linear_conversion",
     "to_canonical",
 ]
 
@@ -218,6 +220,48 @@ CODE_ENUM: Final = pl.Enum(list(OBSERVATION_CODES))
 UNIT_ENUM: Final = pl.Enum(
     sorted({unit for entry in OBSERVATION_CODES.values() for unit in entry.accepted_units})
 )
+
+
+#: Span over which a linear conversion's scale is measured: convert() rounds to 6 decimals,
+#: so measuring between 0 and 10^6 keeps the scale exact to about 12 significant digits.
+_SPAN: Final = 1_000_000.0
+
+
+@cache
+def linear_conversion(code: str, unit: str) -> tuple[float, float]:
+    """Return ``(scale, offset)`` with canonical = scale * value + offset, computed by pint.
+
+    Every conversion of an observation code is linear (an offset only for temperatures), so
+    two conversions through :func:`dresskit.units.convert` fix it; column-wise code applies it
+    to millions of values at once. Cached: pint is asked once per (code, unit) per process.
+
+    Raises
+    ------
+    InputError
+        For an unknown code; :class:`~dresskit.errors.UnitError` for a unit not accepted.
+
+    Examples
+    --------
+    >>> scale, offset = linear_conversion("temperature", "[degF]")
+    >>> round(scale * 9, 6), offset
+    (5.0, -17.777778)
+    >>> linear_conversion("alt", "ukat/L")
+    (60.0, 0.0)
+    """
+    definition = get_code(code)
+
+    def canonical(value: float) -> float:
+        return convert(
+            value,
+            unit,
+            accepted=dict(definition.accepted_units),
+            target=definition.target,
+            field="unit",
+            molar_mass_g_per_mol=definition.molar_mass_g_per_mol,
+        )
+
+    at_zero = canonical(0.0)
+    return (canonical(_SPAN) - at_zero) / _SPAN, at_zero
 
 
 def get_code(code: str, *, field: str = "code") -> ObservationCode:

@@ -18,9 +18,11 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import polars as pl
 
+from dresskit.course.codes import CODE_ENUM
 from dresskit.course.outcomes import (
     DEFAULT_ALT_ULN_U_PER_L,
     DEFERVESCENCE_BELOW_CEL,
@@ -57,60 +59,94 @@ def index_dates(episodes: pl.DataFrame, treatments: pl.DataFrame, index: str) ->
     return chosen.group_by("episode_id").agg(pl.col("start_date").min().alias("day0"))
 
 
-def _day_table(observations: pl.DataFrame, code: str, normal: pl.Expr) -> pl.DataFrame:
-    """Per (episode, day >= 0): whether every value that day is normal.
+#: The observation codes an outcome is derived from, in the order of their code numbers.
+_OUTCOME_CODES: Final = {
+    "defervescence": "temperature",
+    "alt_normalisation": "alt",
+    "eosinophil_normalisation": "eosinophils",
+    "rash_resolution": "rash_bsa",
+}
+# Bits of the packed (outcome, episode, day) key: 2^24 episodes, days 0..2^20 - 1 (2 800 y).
+_EPISODE_BITS: Final = 24
+_DAY_BITS: Final = 20
 
-    ``observations`` already carry ``day`` (days from day 0, only >= 0) and ``uln``.
+
+def _day_table(observations: pl.DataFrame) -> pl.DataFrame:
+    """One row per (outcome, episode, day >= 0): whether every value that day is normal.
+
+    ``observations`` carry ``outcome`` (number in :data:`_OUTCOME_CODES`), ``episode``
+    (number), ``day`` and ``normal`` (per value). The three are packed in one integer key:
+    grouping and sorting one integer column is several times cheaper than three. Rows come
+    out sorted by outcome, episode and day, with ``next_*`` columns for the following rows
+    of the same outcome and episode.
     """
-    return (
-        observations.filter(pl.col("code") == code)
-        .group_by("episode_id", "day")
-        .agg(normal.all().alias("normal"))
-        .sort("episode_id", "day")
+    key = (
+        pl.col("outcome").cast(pl.Int64) * 2 ** (_EPISODE_BITS + _DAY_BITS)
+        + pl.col("episode").cast(pl.Int64) * 2**_DAY_BITS
+        + pl.col("day").cast(pl.Int64)
     )
-
-
-def _sustained(days: pl.DataFrame, name: str) -> pl.DataFrame:
-    """First normal day confirmed by the next measured day (or last), and the last day."""
-    flagged = days.with_columns(
-        pl.col("normal").shift(-1).over("episode_id").alias("next_normal")
-    ).with_columns((pl.col("normal") & pl.col("next_normal").fill_null(True)).alias("qualifies"))
-    return flagged.group_by("episode_id").agg(
-        pl.col("day").filter(pl.col("qualifies")).min().alias(f"{name}_event_day"),
-        pl.col("day").max().alias(f"{name}_last_day"),
-    )
-
-
-def _defervescence(days: pl.DataFrame, alive: pl.DataFrame, sustained_days: int) -> pl.DataFrame:
-    """First day whose window of ``sustained_days`` has only afebrile readings."""
-    window = days.select("episode_id", "day", "normal")
-    for offset in range(1, sustained_days):
-        later = days.select(
-            "episode_id",
-            (pl.col("day") - offset).alias("day"),
-            pl.col("normal").alias(f"normal_{offset}"),
+    # Sorting first lets the grouping run over consecutive keys (much cheaper than hashing).
+    days = (
+        observations.select(key.alias("key"), "normal")
+        .sort("key")
+        .set_sorted("key")
+        .group_by("key", maintain_order=True)
+        .agg(pl.col("normal").all())
+        .select(
+            (pl.col("key") // 2**_DAY_BITS).alias("series"),  # outcome and episode
+            (pl.col("key") % 2**_DAY_BITS).cast(pl.Int32).alias("day"),
+            "normal",
         )
-        window = window.join(later, on=["episode_id", "day"], how="left")
-    last = days.group_by("episode_id").agg(pl.col("day").max().alias("defervescence_last_day"))
-    conditions = [pl.col("normal")] + [
-        pl.col(f"normal_{offset}").fill_null(True) for offset in range(1, sustained_days)
+    )
+    return days
+
+
+def _following(steps: int) -> list[tuple[pl.Expr, pl.Expr]]:
+    """For 1..steps rows ahead: (same series there, that row's day), for window checks."""
+    return [
+        (
+            pl.col("series").shift(-step).eq(pl.col("series")).fill_null(False),
+            pl.col("day").shift(-step),
+        )
+        for step in range(1, steps + 1)
     ]
-    qualified = (
-        window.join(last, on="episode_id")
-        .join(alive, on="episode_id")
-        .with_columns(
-            (
-                pl.all_horizontal(conditions)
-                & (
-                    (pl.col("day") + (sustained_days - 1) <= pl.col("defervescence_last_day"))
-                    | pl.col("alive")
-                )
-            ).alias("qualifies")
-        )
-    )
-    return qualified.group_by("episode_id").agg(
-        pl.col("day").filter(pl.col("qualifies")).min().alias("defervescence_event_day"),
-        pl.col("defervescence_last_day").first(),
+
+
+def _first_sustained_days(days: pl.DataFrame) -> pl.DataFrame:
+    """Per series: the first normal day confirmed by the next measured day (or the last day).
+
+    The column-wise form of :func:`dresskit.course.outcomes._first_sustained`.
+    """
+    same_next, _ = _following(1)[0]
+    confirmed = pl.when(same_next).then(pl.col("normal").shift(-1)).otherwise(True)
+    return _first_qualifying(days.with_columns((pl.col("normal") & confirmed).alias("qualifies")))
+
+
+def _defervescence_days(days: pl.DataFrame, alive: pl.Series, sustained_days: int) -> pl.DataFrame:
+    """Per series: the first day whose window of ``sustained_days`` is afebrile throughout.
+
+    Days are unique and increasing within a series, so the days of the window after a day
+    are among the next ``sustained_days - 1`` rows: shifts replace joins. The column-wise
+    form of :func:`dresskit.course.outcomes.days_to_defervescence`.
+    """
+    window_end = pl.col("day") + (sustained_days - 1)
+    afebrile = pl.col("normal")
+    for step, (same, day) in enumerate(_following(sustained_days - 1), start=1):
+        within = same & (day <= window_end)
+        afebrile = afebrile & (~within | pl.col("normal").shift(-step).fill_null(True))
+    # The series' last day: the day of the last row before the series changes.
+    is_last = ~_following(1)[0][0]
+    last_day = pl.when(is_last).then(pl.col("day")).backward_fill()
+    alive_here = pl.lit(alive).gather(pl.col("series") % 2**_EPISODE_BITS)
+    qualifies = afebrile & ((window_end <= last_day) | alive_here)
+    return _first_qualifying(days.with_columns(qualifies.alias("qualifies")))
+
+
+def _first_qualifying(days: pl.DataFrame) -> pl.DataFrame:
+    """Per series: the first day that qualifies (null if none) and the last day."""
+    return days.group_by("series").agg(
+        pl.col("day").filter(pl.col("qualifies")).min().alias("event_day"),
+        pl.col("day").max().alias("last_day"),
     )
 
 
@@ -135,90 +171,86 @@ def outcome_table(
     ``<outcome>_followed_up_days`` and ``<outcome>_censor_reason`` (null when observed).
     Definitions and defaults are those of :mod:`dresskit.course.outcomes`.
     """
+    if defervescence_days < 1:
+        raise ValueError(f"defervescence_days must be at least 1, got {defervescence_days}")
     day0 = index_dates(episodes, treatments, index)
-    base = episodes.join(day0, on="episode_id", how="inner").join(
-        patients.select("patient_id", "sex"), on="patient_id", how="left"
+    base = (
+        episodes.join(day0, on="episode_id", how="inner")
+        .join(patients.select("patient_id", "sex"), on="patient_id", how="left")
+        .unique("episode_id", keep="first", maintain_order=True)
     )
-    uln_map = dict(alt_uln_by_sex or {})
-    uln = base.select(
-        "episode_id",
-        pl.col("sex")
-        .replace_strict(uln_map, default=alt_uln_u_per_l, return_dtype=pl.Float64)
-        .alias("uln"),
+    if base.height >= 2**_EPISODE_BITS:
+        raise ValueError(f"at most {2**_EPISODE_BITS - 1} episodes at once, got {base.height}")
+    # Each episode is numbered by its row in ``base``: casting the text id to an enumeration
+    # of base's ids numbers millions of rows in one pass; day 0, the ULN and survival are then
+    # gathered by number instead of joined on text.
+    numbering = pl.Enum(base.get_column("episode_id"))
+    episode_day0 = base.get_column("day0").cast(pl.Int32)
+    uln = base.get_column("sex").replace_strict(
+        dict(alt_uln_by_sex or {}), default=alt_uln_u_per_l, return_dtype=pl.Float64
     )
-    # Keep only the codes derived here; replace the text episode id by a small integer so that
-    # grouping and sorting millions of rows works on integers; day 0 and the ULN come from
-    # lookups in small mappings (cheaper than joining millions of rows on a text key).
-    ids = base.get_column("episode_id").to_list()
-    number_of = {episode_id: number for number, episode_id in enumerate(ids)}
-    epoch_days = base.select(pl.col("day0").cast(pl.Int32)).get_column("day0").to_list()
-    ulns = uln.get_column("uln").to_list()
-    number = pl.col("episode_id").replace_strict(number_of, default=None, return_dtype=pl.UInt32)
+    alive = base.get_column("outcome").ne("died").fill_null(True)
+    outcome_number = {code: number for number, code in enumerate(_OUTCOME_CODES.values())}
+    outcome_of_code = pl.Series(
+        "outcome", [outcome_number.get(c) for c in CODE_ENUM.categories], dtype=pl.UInt8
+    )
+    code, value = pl.col("code"), pl.col("value")
+    episode = pl.col("episode")
+    # Observations of the outcomes from day 0 on, numbered by outcome and episode.
     obs = (
-        observations.filter(
-            pl.col("code").is_in(["alt", "eosinophils", "rash_bsa", "temperature"])
-            & pl.col("value").is_not_null()
+        observations.select(
+            pl.col("episode_id").cast(numbering, strict=False).to_physical().alias("episode"),
+            pl.lit(outcome_of_code).gather(code.cast(CODE_ENUM, strict=False).to_physical()),
+            "date",
+            "value",
         )
-        .select(number.alias("episode_id"), "date", "code", "value")
-        .drop_nulls("episode_id")
+        .filter(pl.col("outcome").is_not_null() & value.is_not_null() & episode.is_not_null())
         .with_columns(
-            (
-                pl.col("date").cast(pl.Int32)
-                - pl.col("episode_id").replace_strict(
-                    dict(enumerate(epoch_days)), return_dtype=pl.Int32
-                )
-            ).alias("day"),
-            pl.col("episode_id")
-            .replace_strict(dict(enumerate(ulns)), return_dtype=pl.Float64)
-            .alias("uln"),
+            (pl.col("date").cast(pl.Int32) - pl.lit(episode_day0).gather(episode)).alias("day")
         )
         .filter(pl.col("day") >= 0)
     )
-    numbered_alive = pl.DataFrame(
-        {
-            "episode_id": pl.Series(range(len(ids)), dtype=pl.UInt32),
-            "alive": base.get_column("outcome").ne("died"),
-        }
+    normal = (
+        pl.when(pl.col("outcome") == outcome_number["temperature"])
+        .then(value < defervescence_below_cel)
+        .when(pl.col("outcome") == outcome_number["alt"])
+        .then(value <= pl.lit(uln).gather(episode))
+        .when(pl.col("outcome") == outcome_number["eosinophils"])
+        .then(value < eosinophils_below)
+        .otherwise(value == 0)  # rash BSA 0 %
     )
-
-    def by_id(frame: pl.DataFrame) -> pl.DataFrame:
-        """Put the text episode ids back on a per-episode result."""
-        return frame.with_columns(
-            pl.col("episode_id").replace_strict(dict(enumerate(ids)), return_dtype=pl.Utf8)
-        )
-
-    sustained = {
-        "alt_normalisation": _day_table(obs, "alt", pl.col("value") <= pl.col("uln")),
-        "eosinophil_normalisation": _day_table(
-            obs, "eosinophils", pl.col("value") < eosinophils_below
-        ),
-        "rash_resolution": _day_table(obs, "rash_bsa", pl.col("value") == 0),
-    }
+    days = _day_table(obs.with_columns(normal.alias("normal")))
+    series_episode = (pl.col("series") % 2**_EPISODE_BITS).cast(pl.UInt32)
+    fever = outcome_number["temperature"] * 2**_EPISODE_BITS
+    fever_days = days.filter(pl.col("series") < fever + 2**_EPISODE_BITS)
+    per_series = pl.concat(
+        [
+            _defervescence_days(fever_days, alive, defervescence_days),
+            _first_sustained_days(days.filter(pl.col("series") >= fever + 2**_EPISODE_BITS)),
+        ]
+    )
     table = base.select("episode_id", "day0", "outcome", "last_follow_up_date")
-    for name, days in sustained.items():
-        table = table.join(by_id(_sustained(days, name)), on="episode_id", how="left")
-    fever_days = _day_table(obs, "temperature", pl.col("value") < defervescence_below_cel)
-    table = table.join(
-        by_id(_defervescence(fever_days, numbered_alive, defervescence_days)),
-        on="episode_id",
-        how="left",
-    )
+    names = list(_OUTCOME_CODES)
+    for number, name in enumerate(names):
+        first = number * 2**_EPISODE_BITS
+        table = table.join(
+            per_series.filter(
+                pl.col("series").is_between(first, first + 2**_EPISODE_BITS - 1)
+            ).select(
+                pl.lit(base.get_column("episode_id")).gather(series_episode).alias("episode_id"),
+                pl.col("event_day").alias(f"{name}_event_day"),
+                pl.col("last_day").alias(f"{name}_last_day"),
+            ),
+            on="episode_id",
+            how="left",
+        )
     table = table.join(_steroid_span(treatments, day0), on="episode_id", how="left")
     return table.select(
         "episode_id",
         "day0",
         pl.col("steroid_days_before"),
         *_steroid_after_columns(),
-        *[
-            column
-            for name in (
-                "defervescence",
-                "alt_normalisation",
-                "eosinophil_normalisation",
-                "rash_resolution",
-            )
-            for column in _event_columns(name)
-        ],
+        *[column for name in names for column in _event_columns(name)],
     ).sort("episode_id")
 
 
