@@ -1,5 +1,5 @@
 # dresskit: two commands for a fresh clone with Python 3.11.
-#   make run   - create .venv, install, score the bundled published cases
+#   make run   - create .venv, install, score the published cases, build the example reports
 #   make test  - create .venv, install, run format check, lint, mypy, import contracts, pytest
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest lock clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock scripts/system-libs.sh
+	bash scripts/system-libs.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
@@ -16,6 +17,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)
 	$(BIN)/dresskit examples
+	$(BIN)/dresskit report examples/sim2022 --out reports/sim2022 --compare sim2022_table1
+	$(BIN)/dresskit report examples/shen2024 --out reports/shen2024 --index dupilumab
+	@echo "Reports: $(CURDIR)/reports/sim2022/report.html and $(CURDIR)/reports/shen2024/report.html (PDF and tables beside them)"
 
 test: lint typecheck pytest
 

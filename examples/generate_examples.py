@@ -68,7 +68,7 @@ SIM_DRUGS = {
 #: Latencies (days) with the paper's median 28 and range 8-92.
 SIM_LATENCY = [28, 21, 35, 8, 14, 27, 45, 18, 30, 24, 52, 28, 26, 60, 40, 75, 28, 92]
 #: Ages with the paper's median 54 and range 18-83; 9 men and 9 women.
-SIM_AGES = [54, 61, 18, 47, 70, 35, 66, 52, 83, 44, 58, 29, 75, 49, 63, 55, 38, 72]
+SIM_AGES = [54, 61, 18, 47, 70, 35, 66, 52, 83, 44, 58, 29, 75, 49, 63, 54, 38, 72]
 
 _MANIFEST_KEYS = ("key", "value")
 

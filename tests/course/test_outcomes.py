@@ -159,6 +159,12 @@ def test_steroid_after_is_censored_when_still_given_at_last_follow_up() -> None:
     assert (after.observed, after.days, after.censor_reason) == (False, None, "lost_to_follow_up")
 
 
+def test_steroids_stopped_before_the_index_give_zero_days_after_never_negative() -> None:
+    treated = course(steroids=[("prednisolone", -10, -3, 60)])
+    after = steroid_days_after_index(treated)
+    assert (after.days, after.observed) == (0, True)
+
+
 def test_no_steroids_gives_no_duration() -> None:
     assert steroid_days_before_index(course()) is None
     assert steroid_days_after_index(course()).censor_reason == "no_data_after_index"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -91,23 +91,57 @@ class Bundle:
         if episode_id not in self.episode_ids():
             known = ", ".join(self.episode_ids()[:5])
             raise InputError("episode_id", episode_id, f"an episode of the bundle (e.g. {known})")
-        tables = {
+        frames = {
             name: frame.filter(pl.col("episode_id") == episode_id)
             for name, frame in self._episode_tables().items()
         }
-        return _build_course(self, episode_id, tables, _weights_by_patient(_weights(self)))
+        tables: dict[str, Any] = {
+            name: frame if name == "observations" else frame.rows(named=True)
+            for name, frame in frames.items()
+        }
+        episode_row = self.episodes.filter(pl.col("episode_id") == episode_id).row(0, named=True)
+        patient_row = self.patients.filter(pl.col("patient_id") == episode_row["patient_id"]).row(
+            0, named=True
+        )
+        return _build_course(
+            episode_id,
+            tables,
+            _weights_by_patient(_weights(self)),
+            episode_row,
+            patient_row,
+        )
 
     def courses(self) -> Iterator[PatientCourse]:
         """Yield every episode's course, partitioning each table once."""
-        parts = {
-            name: frame.partition_by("episode_id", as_dict=True)
-            for name, frame in self._episode_tables().items()
-        }
-        empty = {name: frame.clear() for name, frame in self._episode_tables().items()}
+        # Observations (millions of rows) are partitioned by polars and turned into objects one
+        # course at a time; the small tables are grouped once as row dictionaries.
+        observations = self.observations.partition_by("episode_id", as_dict=True)
+        no_observations = self.observations.clear()
+        small: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for name, frame in self._episode_tables().items():
+            if name == "observations":
+                continue
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for row in frame.rows(named=True):
+                grouped.setdefault(row["episode_id"], []).append(row)
+            small[name] = grouped
         weights = _weights_by_patient(_weights(self))
+        # One pass over the small tables instead of a lookup per course.
+        episode_rows = {row["episode_id"]: row for row in self.episodes.iter_rows(named=True)}
+        patient_rows = {row["patient_id"]: row for row in self.patients.iter_rows(named=True)}
         for episode_id in self.episode_ids():
-            tables = {name: parts[name].get((episode_id,), empty[name]) for name in parts}
-            yield _build_course(self, episode_id, tables, weights)
+            tables: dict[str, Any] = {
+                name: grouped.get(episode_id, []) for name, grouped in small.items()
+            }
+            tables["observations"] = observations.get((episode_id,), no_observations)
+            episode_row = episode_rows[episode_id]
+            yield _build_course(
+                episode_id,
+                tables,
+                weights,
+                episode_row,
+                patient_rows[episode_row["patient_id"]],
+            )
 
     def _episode_tables(self) -> dict[str, pl.DataFrame]:
         return {
@@ -140,14 +174,13 @@ def _weights(bundle: Bundle) -> pl.DataFrame:
 
 
 def _build_course(
-    bundle: Bundle,
     episode_id: str,
-    tables: Mapping[str, pl.DataFrame],
+    tables: Mapping[str, Any],
     weights_by_patient: Mapping[str, list[tuple[date, float]]],
+    episode_row: Mapping[str, Any],
+    patient_row: Mapping[str, Any],
 ) -> PatientCourse:
-    episode_row = bundle.episodes.filter(pl.col("episode_id") == episode_id).row(0, named=True)
     patient_id = episode_row["patient_id"]
-    patient_row = bundle.patients.filter(pl.col("patient_id") == patient_id).row(0, named=True)
     weights = weights_by_patient.get(patient_id, [])
     patient = Patient(
         patient_id=patient_id,
@@ -166,7 +199,7 @@ def _build_course(
         admission=episode_row["admission_date"],
     )
     assessments: dict[tuple[str, str], dict[str, str]] = {}
-    for row in tables["drug_assessments"].iter_rows(named=True):
+    for row in tables["drug_assessments"]:
         assessments.setdefault((row["drug"], row["instrument"]), {})[row["item"]] = row["answer"]
     drugs = tuple(
         DrugExposure(
@@ -179,19 +212,17 @@ def _build_course(
             naranjo=_complete(assessments.get((row["drug"], "naranjo")), "naranjo"),
             who_umc=_complete(assessments.get((row["drug"], "who-umc")), "who-umc"),
         )
-        for row in tables["drug_exposures"].iter_rows(named=True)
+        for row in tables["drug_exposures"]
     )
     observations = tuple(
-        Observation(episode_id, on, code, value, unit, at=at, text=text)
+        Observation(episode_id, on, code, value, unit, at, text)
         for on, at, code, value, unit, text in tables["observations"]
         .select("date", "time", "code", "value", "unit", "text")
-        .iter_rows()
+        .rows()
     )
     findings = tuple(
-        Finding(episode_id, on, code, value, detail)
-        for on, code, value, detail in tables["findings"]
-        .select("date", "code", "value", "detail")
-        .iter_rows()
+        Finding(episode_id, row["date"], row["code"], row["value"], row["detail"])
+        for row in tables["findings"]
     )
     steroids, ivig, biologics, others = _treatments(episode_id, tables["treatments"])
     return PatientCourse(
@@ -215,7 +246,7 @@ def _complete(answers: dict[str, str] | None, instrument: str) -> dict[str, str]
 
 
 def _treatments(
-    episode_id: str, frame: pl.DataFrame
+    episode_id: str, rows: list[dict[str, Any]]
 ) -> tuple[
     tuple[SteroidSegment, ...],
     tuple[IvigDose, ...],
@@ -223,7 +254,7 @@ def _treatments(
     tuple[OtherTreatment, ...],
 ]:
     steroids, ivig, biologics, others = [], [], [], []
-    for row in frame.iter_rows(named=True):
+    for row in rows:
         kind = row["kind"]
         if kind == "steroid":
             steroids.append(

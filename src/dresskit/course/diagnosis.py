@@ -19,11 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import polars as pl
+
 from dresskit.course.culprit import rank_culprits
 from dresskit.course.model import Observation, PatientCourse
 from dresskit.scoring import ScoreResult, bocquet, jscar, regiscar
 
-__all__ = ["CourseScore", "bocquet_from_course", "jscar_from_course", "regiscar_from_course"]
+__all__ = [
+    "CourseScore",
+    "bocquet_from_course",
+    "jscar_from_course",
+    "regiscar_from_course",
+    "regiscar_observations",
+]
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,32 @@ def _other_causes(course: PatientCourse) -> tuple[Any, tuple[str, ...]]:
         return "unknown", ()
     tests = {detail: value for _, value, detail in rows if detail}
     return {"tests": tests}, tuple(f"{on} {detail} {value}" for on, value, detail in rows)
+
+
+def regiscar_observations(observations: pl.DataFrame) -> pl.DataFrame:
+    """Keep only the observation rows :func:`regiscar_from_course` can read, in their order.
+
+    RegiSCAR reads the peak temperature, the peak eosinophil count with the leukocyte count
+    and eosinophil percentage of that day, every atypical lymphocyte count and every rash BSA
+    (extent and resolution). Every row that can be the peak (ties included) and every row of
+    a peak day is kept, in the original order, so scoring a course built from the kept rows
+    gives exactly the result of the full course (a test checks this); a cohort is then
+    scored without building tens of observations per day into every course.
+
+    ``observations`` has the bundle's columns (``episode_id``, ``date``, ``code``, ``value``).
+    """
+    code, value = pl.col("code"), pl.col("value")
+    indexed = observations.with_row_index("__order")
+    peaks = indexed.filter(
+        code.is_in(["temperature", "eosinophils"])
+        & (value == value.max().over("episode_id", "code"))
+    )
+    peak_days = peaks.filter(code == "eosinophils").select("episode_id", "date").unique()
+    same_day = indexed.filter(code.is_in(["leukocytes", "eosinophils_pct"])).join(
+        peak_days, on=["episode_id", "date"], how="semi"
+    )
+    every = indexed.filter(code.is_in(["atypical_lymphocytes_pct", "rash_bsa"]))
+    return pl.concat([peaks, same_day, every]).sort("__order").drop("__order")
 
 
 def regiscar_from_course(course: PatientCourse) -> CourseScore:

@@ -410,12 +410,15 @@ def steroid_days_before_index(course: PatientCourse, *, index: str = "ivig") -> 
 def steroid_days_after_index(course: PatientCourse, *, index: str = "ivig") -> TimeToEvent:
     """Days from day 0 to the last steroid dose; censored if the course had not ended.
 
-    Sim et al. 2022 Table 1, "Duration of steroid use after IVIG (days)".
+    Sim et al. 2022 Table 1, "Duration of steroid use after IVIG (days)". When the last dose
+    was given before day 0, no steroid was used after the index: 0 days (a recorded zero,
+    not a missing value), never a negative duration.
     """
     day0 = index_date(course, index)
     definition = (
-        "days from day 0 to the last systemic steroid dose; censored when steroids were still "
-        "given at the last follow-up; clinical-reference.md §10"
+        "days from day 0 to the last systemic steroid dose (0 when it was before day 0); "
+        "censored when steroids were still given at the last follow-up; clinical-reference.md "
+        "§10"
     )
     span = _steroid_days(course)
     if span is None:
@@ -429,7 +432,7 @@ def steroid_days_after_index(course: PatientCourse, *, index: str = "ivig") -> T
         outcome="steroid_after_index",
         index=index,
         index_date=day0,
-        days=(last - day0).days,
+        days=max((last - day0).days, 0),
         observed=True,
         followed_up_days=(course.episode.last_follow_up - day0).days,
         censor_reason=None,

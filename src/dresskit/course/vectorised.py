@@ -304,7 +304,8 @@ def _steroid_after_columns() -> list[pl.Expr]:
     last_dose = (
         pl.when(running).then(pl.col("last_follow_up_date")).otherwise(pl.col("steroid_last_end"))
     )
-    days = (last_dose - pl.col("day0")).dt.total_days()
+    # Steroids stopped before day 0: none used after the index, 0 days (as the reference).
+    days = pl.max_horizontal((last_dose - pl.col("day0")).dt.total_days(), pl.lit(0))
     observed = has_steroid & ~running
     followed = (pl.col("last_follow_up_date") - pl.col("day0")).dt.total_days()
     return [

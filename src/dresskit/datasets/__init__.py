@@ -15,7 +15,7 @@ from typing import Any
 
 from dresskit.errors import InputError
 
-__all__ = ["PublishedCase", "load_published_cases"]
+__all__ = ["PublishedCase", "PublishedTable", "load_published_cases", "load_published_table"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,68 @@ def load_published_cases(instrument: str | None = None) -> tuple[PublishedCase, 
             if instrument is None or case.instrument == instrument:
                 cases.append(case)
     return tuple(cases)
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A per-patient course table as printed in a paper, with its summary row.
+
+    Attributes
+    ----------
+    id
+        File stem, e.g. ``"sim2022_table1"``.
+    citation
+        The paper and table.
+    index
+        The index event of the table's times (``"ivig"``).
+    columns
+        dresskit course-table column -> the paper's column heading.
+    rows
+        Episode id (as in the example bundle) -> column -> value (``None`` for the paper's
+        "—").
+    summary
+        Column -> the printed summary: ``text`` as printed, and ``median``, ``minimum``,
+        ``maximum`` as numbers.
+    note
+        Transcription decisions.
+    """
+
+    id: str
+    citation: str
+    index: str
+    columns: dict[str, str]
+    rows: dict[str, dict[str, float | None]]
+    summary: dict[str, dict[str, Any]]
+    note: str
+
+
+def load_published_table(name: str = "sim2022_table1") -> PublishedTable:
+    """Load a published course table shipped with dresskit (``"sim2022_table1"``).
+
+    Examples
+    --------
+    >>> table = load_published_table()
+    >>> table.rows["SIM14"]["steroid_after_days"] is None
+    True
+    >>> table.summary["steroid_after_days"]["text"]
+    '36.5 (0–131.0)'
+
+    """
+    source = resources.files("dresskit.datasets").joinpath(f"data/tables/{name}.json")
+    if not source.is_file():
+        raise InputError("table", name, "a published table shipped with dresskit: sim2022_table1")
+    data = json.loads(source.read_text(encoding="utf-8"))
+    columns = dict(data["columns"])
+    rows = {
+        data["episode_ids"].format(patient=int(patient)): dict(zip(columns, values, strict=True))
+        for patient, values in data["rows"].items()
+    }
+    return PublishedTable(
+        id=data["id"],
+        citation=data["citation"],
+        index=data["index"],
+        columns=columns,
+        rows=rows,
+        summary=dict(data["summary"]),
+        note=data["note"],
+    )

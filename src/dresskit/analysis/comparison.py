@@ -1,0 +1,160 @@
+"""Compare a computed course table with the table a paper printed.
+
+Per patient, every value is compared with the published one (doses within half the printed
+precision); per column, the published "median (range)" with the one computed over the known
+values. Where a summary differs, the comparison says whether the paper's figure is what
+counting the censored values as 0 days gives (a frequent slip: a patient lost to follow-up
+has an unknown duration, not a duration of 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from dresskit.analysis.course_table import CourseTable
+from dresskit.analysis.formatting import REASON_TEXT, format_number, format_summary
+
+__all__ = ["ColumnComparison", "PublishedColumn", "PublishedComparison", "compare_with_published"]
+
+
+@dataclass(frozen=True)
+class PublishedColumn:
+    """One column's printed summary: ``median (minimum–maximum)``."""
+
+    column: str
+    heading: str
+    text: str
+    median: float
+    minimum: float
+    maximum: float
+
+
+@dataclass(frozen=True)
+class ColumnComparison:
+    """A column's published summary next to the computed one, and why they differ."""
+
+    column: str
+    heading: str
+    published: str
+    computed: str
+    n: int
+    n_episodes: int
+    agrees: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class PublishedComparison:
+    """Every column compared, and every per-patient value that differs."""
+
+    citation: str
+    columns: tuple[ColumnComparison, ...]
+    value_mismatches: tuple[tuple[str, str, float | None, float | None], ...]
+    values_compared: int
+
+    @property
+    def differing(self) -> tuple[ColumnComparison, ...]:
+        """The columns whose summary differs from the paper's."""
+        return tuple(column for column in self.columns if not column.agrees)
+
+
+def _same(published: float, computed: float | None) -> bool:
+    # The paper prints one decimal: equal when the computed value rounds to the printed one.
+    return computed is not None and abs(round(computed, 1) - published) < 0.051
+
+
+def _same_value(published: float | None, computed: float | None) -> bool:
+    if published is None or computed is None:
+        return published is None and computed is None
+    return abs(published - computed) <= 0.05
+
+
+def compare_with_published(
+    table: CourseTable,
+    published: Sequence[PublishedColumn],
+    *,
+    citation: str,
+    rows: Mapping[str, Mapping[str, float | None]] | None = None,
+) -> PublishedComparison:
+    """Compare ``table`` with a published table's summary row (and rows, when given).
+
+    Parameters
+    ----------
+    table
+        The computed course table.
+    published
+        The paper's summary per column.
+    citation
+        The paper and table, printed with the comparison.
+    rows
+        Episode id -> column -> the paper's value (``None`` for its "—"), to compare per
+        patient.
+    """
+    comparisons = []
+    for column in published:
+        summary = table.summary(column.column)
+        agrees = (
+            _same(column.median, summary.median)
+            and _same(column.minimum, summary.minimum)
+            and _same(column.maximum, summary.maximum)
+        )
+        explanation = ""
+        as_zero = summary.if_left_out_counted_as_zero
+        if not agrees:
+            censored = {
+                reason: ids
+                for reason, ids in summary.left_out.items()
+                if reason not in ("not_measured", "no_data_after_index")
+            }
+            who = "; ".join(
+                f"{REASON_TEXT.get(reason, reason)}: {', '.join(ids)}"
+                for reason, ids in censored.items()
+            )
+            count = sum(len(ids) for ids in censored.values())
+            if as_zero is not None and all(
+                _same(printed, value)
+                for printed, value in zip(
+                    (column.median, column.minimum, column.maximum), as_zero, strict=True
+                )
+            ):
+                explanation = (
+                    f"The paper's {column.text} is what counting the {count} censored "
+                    f"value(s) ({who}) as 0 days gives: "
+                    f"{format_number(as_zero[0])} ({format_number(as_zero[1])}–"
+                    f"{format_number(as_zero[2])}). A censored duration is unknown, not 0; "
+                    f"over the {summary.n} known values it is {format_summary(summary)}."
+                )
+            else:
+                explanation = (
+                    f"The paper prints {column.text}; the {summary.n} known values give "
+                    f"{format_summary(summary)}."
+                )
+        comparisons.append(
+            ColumnComparison(
+                column=column.column,
+                heading=column.heading,
+                published=column.text,
+                computed=format_summary(summary),
+                n=summary.n,
+                n_episodes=summary.n_episodes,
+                agrees=agrees,
+                explanation=explanation,
+            )
+        )
+    mismatches = []
+    compared = 0
+    if rows is not None:
+        computed_rows = {row["episode_id"]: row for row in table.rows.iter_rows(named=True)}
+        for episode_id, values in sorted(rows.items()):
+            for column_name, value in values.items():
+                computed = computed_rows.get(episode_id, {}).get(column_name)
+                compared += 1
+                if not _same_value(value, computed):
+                    mismatches.append((episode_id, column_name, value, computed))
+    return PublishedComparison(
+        citation=citation,
+        columns=tuple(comparisons),
+        value_mismatches=tuple(mismatches),
+        values_compared=compared,
+    )
