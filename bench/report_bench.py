@@ -9,6 +9,7 @@ process's peak resident memory, and the ratio of the report to the bare course d
 (column-wise outcome table) measured in the same run as a baseline.
 
 Run: .venv/bin/python bench/report_bench.py [--episodes 10000] [--days 90] [--bundle PATH]
+     [--classify-all]
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=20221)
     parser.add_argument("--bundle", type=Path, help="time this existing bundle instead")
+    parser.add_argument(
+        "--classify-all",
+        action="store_true",
+        help="classify the steroid response of every episode (default: up to 2 000 episodes)",
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = arguments.bundle or Path(folder) / "bundle"
@@ -79,7 +85,9 @@ def main() -> None:
         print(f"{'(baseline: outcome table alone)':<34} {baseline:7.2f} s")
 
         started = time.perf_counter()
-        report = build_report(bundle, index="ivig")
+        report = build_report(
+            bundle, index="ivig", response_limit=None if arguments.classify_all else 2000
+        )
         timed("compute report", started)
         started = time.perf_counter()
         figures = draw_figures(report)

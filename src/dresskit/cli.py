@@ -464,6 +464,10 @@ def report(
         int,
         typer.Option(help="Classify steroid response per episode up to this many episodes."),
     ] = 2000,
+    swimmer_lanes: Annotated[
+        int,
+        typer.Option(help="Episodes in the swimmer plot (the longest follow-ups first)."),
+    ] = 60,
 ) -> None:
     """Build the cohort report: HTML, PDF, and every table as CSV and XLSX under tables/."""
     from datetime import UTC, datetime
@@ -503,6 +507,7 @@ def report(
             timeline_episodes=timeline,
             per_course=per_episode,
             response_limit=response_limit,
+            max_swimmer_lanes=swimmer_lanes,
             progress=advance,
             **(_published(compare) if compare else {}),
         )
