@@ -22,9 +22,6 @@ Run: .venv/bin/python bench/course_bench.py [--episodes 10000] [--days 90] [--sa
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,55 +40,20 @@ from dresskit.course.outcomes import (
 from dresskit.course.vectorised import outcome_table
 from dresskit.registry.bundle_files import read_bundle
 
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.path.insert(0, str(Path(__file__).parent))
+from _shared import add_bundle_arguments, bundle_path, peak_rss_mib
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--episodes", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=90)
+    add_bundle_arguments(parser)
     parser.add_argument("--sample", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=20221)
     parser.add_argument(
         "--repeat", type=int, default=3, help="timed load + derive runs (the median is reported)"
     )
-    parser.add_argument(
-        "--bundle",
-        type=Path,
-        help="time this existing bundle (made by bench/synthetic_bundle.py) instead of a new one",
-    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        path = arguments.bundle or Path(folder) / "bundle"
-        if arguments.bundle is None:
-            # Generated in a child process, so that its memory does not count against loading.
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(Path(__file__).parent / "synthetic_bundle.py"),
-                    str(path),
-                    "--episodes",
-                    str(arguments.episodes),
-                    "--days",
-                    str(arguments.days),
-                    "--seed",
-                    str(arguments.seed),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            print(
-                f"generated {arguments.episodes} episodes x {arguments.days} days in "
-                f"{time.perf_counter() - started:.1f} s (not counted)"
-            )
-        else:
-            print(f"timing the existing bundle {path}")
-        # Flush the generated files to disk first, so that the timed read does not compete
-        # with the kernel writing half a gigabyte back in the background.
-        os.sync()
+        path = bundle_path(arguments, folder)
         runs = []
         for run in range(1, arguments.repeat + 1):
             started = time.perf_counter()

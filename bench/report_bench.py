@@ -15,9 +15,6 @@ Run: .venv/bin/python bench/report_bench.py [--episodes 10000] [--days 90] [--bu
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,17 +25,13 @@ from dresskit.analysis.report import build_report
 from dresskit.course.vectorised import outcome_table
 from dresskit.registry.bundle_files import read_bundle
 
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.path.insert(0, str(Path(__file__).parent))
+from _shared import add_bundle_arguments, bundle_path, peak_rss_mib
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--episodes", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--seed", type=int, default=20221)
-    parser.add_argument("--bundle", type=Path, help="time this existing bundle instead")
+    add_bundle_arguments(parser)
     parser.add_argument(
         "--classify-all",
         action="store_true",
@@ -46,26 +39,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = arguments.bundle or Path(folder) / "bundle"
-        if arguments.bundle is None:
-            started = time.perf_counter()
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(Path(__file__).parent / "synthetic_bundle.py"),
-                    str(path),
-                    "--episodes",
-                    str(arguments.episodes),
-                    "--days",
-                    str(arguments.days),
-                    "--seed",
-                    str(arguments.seed),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            print(f"generated in {time.perf_counter() - started:.1f} s (not counted)")
-        os.sync()
+        path = bundle_path(arguments, folder)
         steps: list[tuple[str, float]] = []
 
         def timed(name: str, started: float) -> None:
