@@ -69,6 +69,17 @@ SIM_DRUGS = {
 SIM_LATENCY = [28, 21, 35, 8, 14, 27, 45, 18, 30, 24, 52, 28, 26, 60, 40, 75, 28, 92]
 #: Ages with the paper's median 54 and range 18-83; 9 men and 9 women.
 SIM_AGES = [54, 61, 18, 47, 70, 35, 66, 52, 83, 44, 58, 29, 75, 49, 63, 54, 38, 72]
+# Counts from the text (p. 784); which patients is assumed (Table S1 is not available):
+# lymphadenopathy 16, atypical lymphocytes 14 (every patient without eosinophilia has them),
+# renal involvement 4, facial oedema 6, oral mucosal involvement 4, HHV-6 tested in 17 with
+# 3 positive.
+SIM_NO_LYMPHADENOPATHY = (5, 12)
+SIM_NO_ATYPICAL_LYMPHOCYTES = (2, 8, 13, 17)
+SIM_KIDNEY = (9, 13, 17, 18)
+SIM_FACIAL_OEDEMA = (1, 3, 7, 9, 14, 18)
+SIM_MUCOSAL = (2, 6, 10, 15)
+SIM_HHV6_POSITIVE = (9, 13, 18)
+SIM_HHV6_NOT_TESTED = (14,)
 
 _MANIFEST_KEYS = ("key", "value")
 
@@ -277,6 +288,30 @@ def _sim_patient(bundle: _Bundle, number: int, rng: random.Random) -> None:
         code="organ_involvement",
         value="liver",
     )
+    _sim_findings(bundle, number, episode, onset)
+
+
+def _sim_findings(bundle: _Bundle, number: int, episode: str, onset: date) -> None:
+    """Add the text's counts of findings (p. 784) on the day after onset; no randomness."""
+    seen = onset + timedelta(days=1)
+
+    def finding(code: str, value: str, detail: str | None = None) -> None:
+        bundle.add("findings", episode_id=episode, date=seen, code=code, value=value, detail=detail)
+
+    if number in SIM_NO_LYMPHADENOPATHY:
+        finding("lymph_nodes", "normal")
+    else:
+        finding("lymph_nodes", "enlarged", "axillary")
+        finding("lymph_nodes", "enlarged", "inguinal")
+    atypical = 0 if number in SIM_NO_ATYPICAL_LYMPHOCYTES else 8
+    bundle.obs(episode, seen, "atypical_lymphocytes_pct", atypical, "%")
+    if number in SIM_KIDNEY:
+        finding("organ_involvement", "kidney")
+    if number in SIM_FACIAL_OEDEMA:
+        finding("facial_oedema", "present")
+    finding("mucosal_involvement", "present" if number in SIM_MUCOSAL else "absent")
+    if number not in SIM_HHV6_NOT_TESTED:
+        finding("hhv6_reactivation", "present" if number in SIM_HHV6_POSITIVE else "absent")
 
 
 def build_sim(folder: Path) -> None:

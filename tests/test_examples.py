@@ -140,3 +140,40 @@ def test_every_sim_patient_meets_the_hyporesponsive_definition(sim) -> None:  # 
     from dresskit.course.response import classify_response
 
     assert all(classify_response(course).hyporesponsive.value for course in sim.courses())
+
+
+def test_sim_findings_match_the_papers_counts(sim) -> None:  # type: ignore[no-untyped-def]
+    """Text p. 784: lymphadenopathy 16, atypical lymphocytes 14, renal 4, facial oedema 6,
+    HHV-6 positive 3 of 17 tested; nobody without both eosinophilia and atypical lymphocytes."""
+    import polars as pl
+
+    findings = sim.findings
+
+    def episodes(code: str, value: str) -> set[str]:
+        rows = findings.filter((pl.col("code") == code) & (pl.col("value") == value))
+        return set(rows.get_column("episode_id").to_list())
+
+    assert len(episodes("lymph_nodes", "enlarged")) == 16
+    assert len(episodes("organ_involvement", "kidney")) == 4
+    assert len(episodes("facial_oedema", "present")) == 6
+    assert len(episodes("hhv6_reactivation", "present")) == 3
+    assert (
+        len(episodes("hhv6_reactivation", "present") | episodes("hhv6_reactivation", "absent"))
+        == 17
+    )
+    atypical = set(
+        sim.observations.filter(
+            (pl.col("code") == "atypical_lymphocytes_pct") & (pl.col("value") > 0)
+        )
+        .get_column("episode_id")
+        .to_list()
+    )
+    eosinophilic = set(
+        sim.observations.filter((pl.col("code") == "eosinophils") & (pl.col("value") >= 0.7))
+        .get_column("episode_id")
+        .unique()
+        .to_list()
+    )
+    assert len(atypical) == 14
+    assert len(eosinophilic) == 15
+    assert atypical | eosinophilic == {f"SIM{n:02d}" for n in range(1, 19)}

@@ -121,6 +121,7 @@ def test_every_table_is_exported(sim_report: Report) -> None:
         "paired_tests",
         "time_to_event",
         "steroid_response",
+        "regiscar",
         "published_comparison",
     }
     assert tables["course_table"].height == 18

@@ -85,8 +85,9 @@ _LABELS: Final = {
     "peak_creatinine_mg_per_dl": "Peak creatinine, mg/dL",
     "peak_total_ige_ku_per_l": "Peak total IgE, kU/L",
     "hhv6_reactivation": "HHV-6 reactivation",
-    "regiscar_total": "RegiSCAR score",
-    "regiscar_class": "RegiSCAR class",
+    "regiscar_total": "RegiSCAR score (from recorded data)",
+    "regiscar_class": "RegiSCAR class (from recorded data)",
+    "regiscar_items_unknown": "RegiSCAR items without data, n",
 }
 
 
@@ -221,7 +222,9 @@ def baseline_frame(
     ).sort("episode_id")
     if regiscar is not None:
         result = result.join(
-            regiscar.select("episode_id", "regiscar_total", "regiscar_class"),
+            regiscar.select(
+                "episode_id", "regiscar_total", "regiscar_class", "regiscar_items_unknown"
+            ),
             on="episode_id",
             how="left",
         ).with_columns(pl.col("regiscar_class").fill_null("unknown"))
@@ -232,40 +235,47 @@ def regiscar_frame(courses: Iterable[PatientCourse]) -> pl.DataFrame:
     """Score RegiSCAR from each course's own data (one row per course).
 
     Uses :func:`dresskit.course.diagnosis.regiscar_from_course`: items the course records
-    nothing for stay unknown and score as the instrument scores "unknown". A course whose
+    nothing for stay unknown and score as the instrument scores "unknown"
+    (``regiscar_items_unknown`` counts them; ``regiscar_reachable_low``/``_high`` give the
+    totals still reachable if they were answered). A course whose
     data the instrument refuses (for instance an eosinophil count that disagrees with the
     same day's percentage and leukocyte count) is not scored: its class is ``"not scored"``
     and ``regiscar_problem`` says why.
     """
-    ids: list[str] = []
-    totals: list[float | None] = []
-    classes: list[str] = []
-    problems: list[str | None] = []
+    rows: list[tuple[str, float | None, str, int | None, int | None, int | None, str | None]]
+    rows = []
     for course in courses:
-        ids.append(course.episode.episode_id)
+        episode_id = course.episode.episode_id
         try:
             scored = regiscar_from_course(course).result
         except InputErrors as error:
-            totals.append(None)
-            classes.append("not scored")
-            problems.append(error.errors[0].message if error.errors else str(error))
+            problem = error.errors[0].message if error.errors else str(error)
+            rows.append((episode_id, None, "not scored", None, None, None, problem))
             continue
-        totals.append(float(scored.total) if scored.total is not None else None)
-        classes.append(scored.classification or "unknown")
-        problems.append(None)
+        low, high = scored.reachable_total or (None, None)
+        rows.append(
+            (
+                episode_id,
+                float(scored.total) if scored.total is not None else None,
+                scored.classification or "unknown",
+                len(scored.unknown_items),
+                low,
+                high,
+                None,
+            )
+        )
     return pl.DataFrame(
-        {
-            "episode_id": ids,
-            "regiscar_total": totals,
-            "regiscar_class": classes,
-            "regiscar_problem": problems,
-        },
+        rows,
         schema={
             "episode_id": pl.Utf8,
             "regiscar_total": pl.Float64,
             "regiscar_class": pl.Utf8,
+            "regiscar_items_unknown": pl.Int64,
+            "regiscar_reachable_low": pl.Int64,
+            "regiscar_reachable_high": pl.Int64,
             "regiscar_problem": pl.Utf8,
         },
+        orient="row",
     )
 
 

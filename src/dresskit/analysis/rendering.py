@@ -261,6 +261,8 @@ def report_tables(report: Report) -> dict[str, pl.DataFrame]:
             "flares": pl.Utf8,
         },
     )
+    if report.regiscar is not None:
+        tables["regiscar"] = report.regiscar
     if report.published is not None:
         tables["published_comparison"] = pl.DataFrame(
             [

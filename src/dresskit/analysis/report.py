@@ -23,6 +23,7 @@ What a report holds (the sections of Sim et al. 2022, for any bundle):
 from __future__ import annotations
 
 import platform
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -139,6 +140,7 @@ class Report:
     survival: tuple[TimeToEventAnalysis, ...]
     responses: tuple[ResponseRow, ...]
     response_definitions: str
+    regiscar: pl.DataFrame | None
     swimmer: tuple[SwimmerLane, ...]
     swimmer_total: int
     timelines: tuple[CourseTimeline, ...]
@@ -324,6 +326,21 @@ def build_report(
         regiscar = regiscar_frame(
             replace(bundle, observations=regiscar_observations(bundle.observations)).courses()
         )
+        scored = regiscar.filter(pl.col("regiscar_problem").is_null())
+        unknown = [int(n) for n in scored.get_column("regiscar_items_unknown").to_list()]
+        fewest, most = (min(unknown), max(unknown)) if unknown else (0, 0)
+        if most:
+            lowest = int(scored.get_column("regiscar_reachable_low").min())  # type: ignore[arg-type]
+            highest = int(scored.get_column("regiscar_reachable_high").max())  # type: ignore[arg-type]
+            remarks = (
+                *remarks,
+                "RegiSCAR from recorded data: a median of "
+                f"{statistics.median(unknown):g} of 10 items (range {fewest}–{most}) had no "
+                "data and count as the instrument counts 'unknown'; answering them could give "
+                f"totals from {lowest} to {highest} "
+                "(per-episode ranges in tables/regiscar.csv). A published RegiSCAR may use "
+                "findings this bundle does not hold.",
+            )
         not_scored = regiscar.filter(pl.col("regiscar_problem").is_not_null())
         if not_scored.height:
             first_id, first_problem = not_scored.select("episode_id", "regiscar_problem").row(0)
@@ -371,6 +388,7 @@ def build_report(
             "Hyporesponsive, dependent, resistant and type 2 profile as defined in "
             "clinical-reference.md §10 (dresskit.course.response.ResponseDefinitions defaults)."
         ),
+        regiscar=regiscar,
         swimmer=tuple(lanes),
         swimmer_total=day0.height,
         timelines=tuple(timelines),
