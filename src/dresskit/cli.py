@@ -252,13 +252,33 @@ def validate(
         )
 
 
+def _is_database(source: str) -> bool:
+    return "://" in source or source.endswith((".sqlite3", ".sqlite", ".db"))
+
+
+def _load(source: str) -> Any:
+    """Load a bundle (folder, .zip, .xlsx) or a registry (database URL or SQLite file)."""
+    if _is_database(source):
+        from dresskit.registry.db import engine_for
+        from dresskit.registry.store import load_bundle
+
+        engine = engine_for(source)
+        try:
+            return load_bundle(engine)
+        finally:
+            engine.dispose()
+    from dresskit.registry.bundle_files import read_bundle
+
+    return read_bundle(source)
+
+
 def _value(number: float | None, digits: int = 1) -> str:
     return "" if number is None else f"{number:.{digits}f}".rstrip("0").rstrip(".")
 
 
 @app.command()
 def course(
-    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL.")],
     episode_id: Annotated[str, typer.Argument(help="The episode to show.")],
     index: Annotated[
         str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
@@ -267,10 +287,9 @@ def course(
 ) -> None:
     """Show one episode day by day, with outcomes counted from the index event."""
     from dresskit.course.summary import summarise_course, summary_as_dict
-    from dresskit.registry.bundle_files import read_bundle
 
     with _domain_errors():
-        summary = summarise_course(read_bundle(bundle).course(episode_id), index=index)
+        summary = summarise_course(_load(bundle).course(episode_id), index=index)
         if as_json:
             _print_json(summary_as_dict(summary))
             return
@@ -442,7 +461,7 @@ def _write_report_files(out: Path, files: dict[str, bytes]) -> None:
 
 @app.command()
 def report(
-    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the report and its tables.")],
     index: Annotated[
         str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
@@ -482,7 +501,6 @@ def report(
         xlsx,
     )
     from dresskit.analysis.report import build_report
-    from dresskit.registry.bundle_files import read_bundle
 
     with (
         _domain_errors(),
@@ -500,7 +518,7 @@ def report(
         def advance(step: str, done: int = 1, total: int = 1) -> None:
             progress.update(task, description=step, completed=done, total=total)
 
-        loaded = read_bundle(bundle)
+        loaded = _load(bundle)
         built = build_report(
             loaded,
             index=index,
@@ -535,6 +553,168 @@ def report(
             _stdout.print(
                 f"[yellow]differs from the paper[/]: {column.heading}: {column.explanation}"
             )
+
+
+db_app = typer.Typer(help="Create, upgrade and inspect the registry database.")
+audit_app = typer.Typer(help="Show and check the registry's audit trail.")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+_DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL or SQLite file (default: DRESSKIT_DATABASE_URL, else the embedded "
+        "SQLite registry in the user's data folder).",
+    ),
+]
+_UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Who does this, for the audit trail (default: DRESSKIT_USER)."),
+]
+
+
+def _actor(user: str | None) -> str:
+    import getpass
+    import os
+
+    return user or os.environ.get("DRESSKIT_USER") or getpass.getuser()
+
+
+@db_app.command("init")
+def db_init(db: _DbOption = None) -> None:
+    """Create the registry tables (the same as `dresskit db upgrade` on a new database)."""
+    from dresskit.registry.db import engine_for
+    from dresskit.registry.migrate import upgrade
+
+    with _domain_errors():
+        engine = engine_for(db)
+        revision = upgrade(engine)
+        _stdout.print(f"[green]registry ready[/]: {engine.url.render_as_string()} ({revision})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: _DbOption = None) -> None:
+    """Apply every migration the database does not have yet."""
+    db_init(db)
+
+
+@db_app.command("status")
+def db_status(db: _DbOption = None) -> None:
+    """Show the database, its schema revision and the newest one."""
+    from dresskit.registry.db import engine_for
+    from dresskit.registry.migrate import schema_status
+
+    with _domain_errors():
+        status = schema_status(engine_for(db))
+        state = "up to date" if status.up_to_date else "needs `dresskit db upgrade`"
+        _stdout.print(
+            f"{status.url}: revision {status.current or 'none (not initialised)'}, "
+            f"newest {status.head}: {state}"
+        )
+
+
+@app.command("import")
+def import_(
+    source: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx to import.")],
+    db: _DbOption = None,
+    user: _UserOption = None,
+) -> None:
+    """Import a bundle into the registry: validated, all or nothing, idempotent."""
+    from dresskit.registry.bundle_files import read_bundle
+    from dresskit.registry.db import engine_for
+    from dresskit.registry.store import import_bundle
+
+    with _domain_errors():
+        bundle = read_bundle(source)
+        report = import_bundle(engine_for(db), bundle, actor=_actor(user), source=source)
+        rows = ", ".join(f"{count} {name}" for name, count in report.rows.items())
+        _stdout.print(
+            f"[green]imported[/]: {report.patients} patients, {report.episodes} episodes; {rows}"
+        )
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder (or .zip / .xlsx) to write.")],
+    db: _DbOption = None,
+    format: Annotated[str, typer.Option(help="bundle (more formats to come).")] = "bundle",
+    user: _UserOption = None,
+) -> None:
+    """Export the registry (validated on the way out) and record the export in the audit."""
+    from dresskit.registry import audit
+    from dresskit.registry.bundle_files import write_bundle
+    from dresskit.registry.db import engine_for
+    from dresskit.registry.store import load_bundle
+
+    with _domain_errors():
+        if format != "bundle":
+            raise InputError("format", format, "bundle")
+        engine = engine_for(db)
+        bundle = load_bundle(engine)
+        kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
+        write_bundle(bundle, out, format=kind)  # type: ignore[arg-type]
+        with engine.begin() as connection:
+            audit.append(
+                connection,
+                actor=_actor(user),
+                action="export",
+                entity="bundle",
+                entity_id=str(out),
+                after={"format": format, "episodes": bundle.episodes.height},
+            )
+        _stdout.print(f"[green]exported[/]: {bundle.episodes.height} episodes to {out}")
+
+
+@audit_app.command("log")
+def audit_log(
+    db: _DbOption = None,
+    last: Annotated[int, typer.Option(help="Show the last N records (0: all).")] = 20,
+) -> None:
+    """Show the audit records, newest last, and the newest hash (note it to check later)."""
+    from dresskit.registry import audit
+    from dresskit.registry.db import engine_for
+
+    with _domain_errors():
+        rows = audit.records(engine_for(db), limit=last or None)
+        table = Table(title="Audit trail", title_justify="left")
+        for column in ("#", "when", "who", "action", "what", "change"):
+            table.add_column(column)
+        for record in rows:
+            change = record.after or record.before or ""
+            table.add_row(
+                str(record.id),
+                record.at.isoformat(timespec="seconds"),
+                record.actor,
+                record.action,
+                f"{record.entity} {record.entity_id or ''}".strip(),
+                change if len(change) <= 80 else change[:77] + "...",
+            )
+        _stdout.print(table)
+        if rows:
+            _stdout.print(f"newest hash: {rows[-1].hash}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: _DbOption = None,
+    head: Annotated[
+        str | None, typer.Option(help="A newest hash noted earlier, to detect cut-off records.")
+    ] = None,
+) -> None:
+    """Recompute the hash chain; exit 1 if any record was edited, inserted or deleted."""
+    from dresskit.registry import audit
+    from dresskit.registry.db import engine_for
+
+    with _domain_errors():
+        check = audit.verify(engine_for(db), expected_head=head)
+    if not check.intact:
+        _stderr.print(f"[bold red]audit trail broken[/]: {check.reason}")
+        raise typer.Exit(1)
+    _stdout.print(
+        f"[green]audit trail intact[/]: {check.checked} records"
+        + (f" ({check.reason})" if check.reason else "")
+    )
 
 
 def _version(value: bool) -> None:

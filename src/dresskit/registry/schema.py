@@ -1,0 +1,149 @@
+"""The registry's tables (SQLAlchemy Core), kept apart from the domain model.
+
+One table per bundle table, with the bundle's columns (declared once in
+:mod:`dresskit.course.bundle_schema`) plus what a registry needs: surrogate keys, foreign keys
+with cascading deletes from an episode to its rows, a ``version`` on patients and episodes for
+optimistic locking, creation and update times, and the append-only, hash-chained
+``audit_log``. Alembic migrations (``registry/migrations``) create these tables; a test checks
+that the migrated database and this metadata agree.
+
+Values are stored as the bundle holds them after validation: canonical units, codes as text,
+dates as dates, times as ``HH:MM`` text (so both SQLite and PostgreSQL keep them exactly).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from dresskit.course.bundle_schema import TABLES
+
+__all__ = ["CHILD_TABLES", "metadata", "table"]
+
+metadata: Final = MetaData()
+
+
+def _sql_type(kind: str) -> TypeEngine[Any]:
+    """Return the column type for a bundle column kind (times stay "HH:MM" text)."""
+    types: dict[str, TypeEngine[Any]] = {
+        "text": Text(),
+        "code": String(),
+        "date": Date(),
+        "time": String(5),
+        "number": Float(),
+        "integer": Integer(),
+    }
+    return types[kind]
+
+
+#: Tables whose rows belong to one episode (replaced as a whole when an episode is imported).
+CHILD_TABLES: Final = (
+    "drug_exposures",
+    "drug_assessments",
+    "observations",
+    "findings",
+    "treatments",
+)
+
+
+def _columns(name: str, *, skip: tuple[str, ...] = ()) -> list[Column[object]]:
+    columns: list[Column[object]] = []
+    for declared in TABLES[name]:
+        if declared.name in skip:
+            continue
+        columns.append(
+            Column(declared.name, _sql_type(declared.kind), nullable=not declared.required)
+        )
+    return columns
+
+
+def _timestamps() -> list[Column[object]]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+Table(
+    "manifest",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+Table(
+    "patients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(200), nullable=False, unique=True),
+    *_columns("patients", skip=("patient_id",)),
+    Column("version", Integer, nullable=False, default=1),
+    *_timestamps(),
+)
+
+Table(
+    "episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("episode_id", String(200), nullable=False, unique=True),
+    Column(
+        "patient_id",
+        String(200),
+        ForeignKey("patients.patient_id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    *_columns("episodes", skip=("episode_id", "patient_id")),
+    Column("version", Integer, nullable=False, default=1),
+    *_timestamps(),
+)
+
+for _name in CHILD_TABLES:
+    Table(
+        _name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(
+            "episode_id",
+            String(200),
+            ForeignKey("episodes.episode_id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        *_columns(_name, skip=("episode_id",)),
+        Index(f"ix_{_name}_episode_id", "episode_id"),
+    )
+
+Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("entity", String(50), nullable=False),
+    Column("entity_id", String(200), nullable=True),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("hash", name="uq_audit_log_hash"),
+)
+
+
+def table(name: str) -> Table:
+    """Return the registry table ``name``."""
+    return metadata.tables[name]

@@ -1,0 +1,269 @@
+"""Import, load and change courses in the registry, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+
+from dresskit.analysis.course_table import course_table
+from dresskit.course.bundle import Bundle
+from dresskit.errors import InputError
+from dresskit.registry import audit
+from dresskit.registry.bundle_files import read_bundle
+from dresskit.registry.db import database_url, engine_for
+from dresskit.registry.migrate import schema_status, upgrade
+from dresskit.registry.schema import metadata, table
+from dresskit.registry.store import (
+    ConflictError,
+    NotInitialisedError,
+    import_bundle,
+    load_bundle,
+    update_episode,
+)
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+TABLES = (
+    "patients",
+    "episodes",
+    "drug_exposures",
+    "drug_assessments",
+    "observations",
+    "findings",
+    "treatments",
+)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Bundle:
+    return read_bundle(EXAMPLES / "sim2022")
+
+
+@pytest.fixture(scope="module")
+def shen() -> Bundle:
+    return read_bundle(EXAMPLES / "shen2024")
+
+
+def _count(engine: Engine, name: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
+
+
+def test_migrations_create_exactly_the_declared_tables(engine: Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    assert schema_status(engine).up_to_date
+
+
+def test_new_database_reports_no_revision(database_url: str) -> None:
+    fresh = engine_for(database_url)
+    status = schema_status(fresh)
+    assert status.current is None
+    assert not status.up_to_date
+    assert upgrade(fresh) == status.head
+    fresh.dispose()
+
+
+def test_import_then_load_gives_the_same_bundle(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="examples/sim2022")
+    loaded = load_bundle(engine)
+    for name in TABLES:
+        assert loaded.__getattribute__(name).equals(sim.__getattribute__(name)), name
+    assert loaded.manifest == sim.manifest
+
+
+def test_course_table_from_the_registry_equals_the_bundles(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="examples/sim2022")
+    assert course_table(load_bundle(engine)).rows.equals(course_table(sim).rows)
+
+
+def test_reimport_is_idempotent(engine: Engine, sim: Bundle, shen: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    import_bundle(engine, shen, actor="tester", source="shen")
+    counts = {name: _count(engine, name) for name in TABLES}
+    import_bundle(engine, sim, actor="tester", source="sim")
+    assert {name: _count(engine, name) for name in TABLES} == counts
+    assert counts["episodes"] == 19
+
+
+def test_reimport_replaces_an_episodes_rows(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    fewer = replace(
+        sim,
+        observations=sim.observations.filter(
+            ~((pl.col("episode_id") == "SIM01") & (pl.col("code") == "alt"))
+        ),
+    )
+    import_bundle(engine, fewer, actor="tester", source="sim, corrected")
+    assert load_bundle(engine).observations.equals(fewer.observations)
+
+
+def test_reimport_bumps_the_version_of_upserted_episodes(engine: Engine, sim: Bundle) -> None:
+    episodes = table("episodes")
+    import_bundle(engine, sim, actor="tester", source="sim")
+    import_bundle(engine, sim, actor="tester", source="sim")
+    with engine.connect() as connection:
+        versions = set(connection.execute(select(episodes.c.version)).scalars())
+    assert versions == {2}
+
+
+def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
+    broken = replace(
+        sim,
+        # An episode of an unknown patient breaks the foreign key mid-way through the import.
+        episodes=sim.episodes.with_columns(
+            pl.when(pl.col("episode_id") == "SIM18")
+            .then(pl.lit("NOBODY"))
+            .otherwise(pl.col("patient_id"))
+            .alias("patient_id")
+        ),
+    )
+    with pytest.raises(Exception, match=r"(?i)foreign key|violates"):
+        import_bundle(engine, broken, actor="tester", source="broken")
+    assert {name: _count(engine, name) for name in (*TABLES, "audit_log")} == dict.fromkeys(
+        (*TABLES, "audit_log"), 0
+    )
+
+
+def test_import_killed_mid_way_leaves_the_registry_unchanged(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """A child process imports a generated bundle and is killed while writing observations."""
+    bundle_dir = tmp_path / "bundle"
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "bench" / "synthetic_bundle.py"),
+            str(bundle_dir),
+            "--episodes",
+            "400",
+            "--days",
+            "60",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from dresskit.registry.bundle_files import read_bundle
+        from dresskit.registry.db import engine_for
+        from dresskit.registry import store
+        original = store._bulk_insert
+        def slow(connection, name, frame):
+            if name == "observations":
+                print("writing observations", flush=True)
+                original(connection, name, frame.head(1000))
+                time.sleep(60)
+            original(connection, name, frame)
+        store._bulk_insert = slow
+        store.import_bundle(engine_for({database_url!r}), read_bundle({str(bundle_dir)!r}),
+                            actor="killed", source="killed")
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "writing observations"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    for name in (*TABLES, "audit_log"):
+        assert _count(engine, name) == 0, name
+
+
+def test_stale_update_is_refused(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    version = update_episode(
+        engine, "SIM01", expected_version=1, changes={"outcome": "ongoing"}, actor="a"
+    )
+    assert version == 2
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        update_episode(engine, "SIM01", expected_version=1, changes={"outcome": "died"}, actor="b")
+    assert load_bundle(engine).episodes.filter(pl.col("episode_id") == "SIM01")[
+        "outcome"
+    ].to_list() == ["ongoing"]
+
+
+def test_update_of_an_id_column_is_refused(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    with pytest.raises(InputError, match="episode_id"):
+        update_episode(engine, "SIM01", expected_version=1, changes={"episode_id": "X"}, actor="a")
+
+
+def test_parallel_writers_lose_no_update(engine: Engine, sim: Bundle) -> None:
+    """Eight writers each move the last follow-up one day later, retrying on conflict."""
+    import_bundle(engine, sim, actor="tester", source="sim")
+    episodes = table("episodes")
+    with engine.connect() as connection:
+        start = connection.execute(
+            select(episodes.c.last_follow_up_date).where(episodes.c.episode_id == "SIM02")
+        ).scalar_one()
+    conflicts = []
+
+    def writer(number: int) -> None:
+        while True:
+            with engine.connect() as connection:
+                current, version = connection.execute(
+                    select(episodes.c.last_follow_up_date, episodes.c.version).where(
+                        episodes.c.episode_id == "SIM02"
+                    )
+                ).one()
+            try:
+                update_episode(
+                    engine,
+                    "SIM02",
+                    expected_version=version,
+                    changes={"last_follow_up_date": current + timedelta(days=1)},
+                    actor=f"writer {number}",
+                )
+                return
+            except ConflictError:
+                conflicts.append(number)
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with engine.connect() as connection:
+        final = connection.execute(
+            select(episodes.c.last_follow_up_date).where(episodes.c.episode_id == "SIM02")
+        ).scalar_one()
+    assert final == start + timedelta(days=8)
+    assert audit.verify(engine).intact
+
+
+def test_loading_an_uninitialised_database_says_what_to_do(database_url: str) -> None:
+    fresh = engine_for(database_url)
+    with pytest.raises(NotInitialisedError, match="dresskit db init"):
+        load_bundle(fresh)
+    fresh.dispose()
+
+
+def test_default_database_is_an_embedded_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRESSKIT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    url = database_url()
+    assert url.startswith("sqlite:///")
+    assert url.endswith("registry.sqlite3")
+
+
+def test_environment_names_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRESSKIT_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert database_url() == "postgresql+psycopg://u@h/db"
+    assert database_url("other.sqlite3").startswith("sqlite:///")

@@ -1,0 +1,87 @@
+"""`dresskit db|import|export|audit`, and `course`/`report` reading a registry."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dresskit.cli import app
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> str:
+    path = str(tmp_path / "registry.sqlite3")
+    assert runner.invoke(app, ["db", "init", "--db", path]).exit_code == 0
+    result = runner.invoke(
+        app, ["import", str(EXAMPLES / "sim2022"), "--db", path, "--user", "alice"]
+    )
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_status_of_a_new_database_says_to_upgrade(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "status", "--db", str(tmp_path / "new.sqlite3")])
+    assert result.exit_code == 0
+    assert "not initialised" in result.output
+    assert "dresskit db upgrade" in result.output
+
+
+def test_import_reports_what_it_wrote(registry: str) -> None:
+    result = runner.invoke(app, ["db", "status", "--db", registry])
+    assert "up to date" in result.output
+
+
+def test_invalid_bundle_is_refused_and_nothing_imported(registry: str, tmp_path: Path) -> None:
+    bundle = tmp_path / "bad"
+    bundle.mkdir()
+    for source in (EXAMPLES / "shen2024").glob("*.csv"):
+        text = source.read_text(encoding="utf-8")
+        if source.name == "observations.csv":
+            text = text.replace(",Cel,", ",Celsius,", 1)
+        (bundle / source.name).write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bundle), "--db", registry])
+    assert result.exit_code == 1
+    assert "Celsius" in result.output
+    with sqlite3.connect(registry) as connection:
+        (episodes,) = connection.execute("select count(*) from episodes").fetchone()
+    assert episodes == 18
+
+
+def test_course_reads_the_registry(registry: str) -> None:
+    from_db = runner.invoke(app, ["course", registry, "SIM14", "--json"])
+    from_bundle = runner.invoke(app, ["course", str(EXAMPLES / "sim2022"), "SIM14", "--json"])
+    assert from_db.exit_code == 0, from_db.output
+    assert from_db.output == from_bundle.output
+
+
+def test_export_writes_a_bundle_that_reads_back(registry: str, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    result = runner.invoke(app, ["export", str(out), "--db", registry, "--user", "bob"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_audit_log_and_verify(registry: str) -> None:
+    log = runner.invoke(app, ["audit", "log", "--db", registry])
+    assert "alice" in log.output
+    assert "newest hash:" in log.output
+    assert runner.invoke(app, ["audit", "verify", "--db", registry]).exit_code == 0
+    with sqlite3.connect(registry) as connection:
+        connection.execute("update audit_log set actor = 'mallory'")
+    result = runner.invoke(app, ["audit", "verify", "--db", registry])
+    assert result.exit_code == 1
+    assert "edited" in result.output
+
+
+def test_unknown_export_format_is_refused(registry: str, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["export", str(tmp_path / "x"), "--db", registry, "--format", "xml"]
+    )
+    assert result.exit_code == 1
+    assert "bundle" in result.output
