@@ -85,3 +85,57 @@ def test_unknown_export_format_is_refused(registry: str, tmp_path: Path) -> None
     )
     assert result.exit_code == 1
     assert "bundle" in result.output
+
+
+@pytest.mark.parametrize(
+    ("format", "target", "import_args"),
+    [
+        ("fhir", "export.json", []),
+        ("redcap", "redcap", ["--format", "redcap"]),
+    ],
+)
+def test_export_import_export_gives_the_same_data(
+    registry: str, tmp_path: Path, format: str, target: str, import_args: list[str]
+) -> None:
+    first = tmp_path / "first"
+    assert runner.invoke(app, ["export", str(first), "--db", registry]).exit_code == 0
+    exported = tmp_path / target
+    result = runner.invoke(app, ["export", str(exported), "--db", registry, "--format", format])
+    assert result.exit_code == 0, result.output
+    fresh = str(tmp_path / "fresh.sqlite3")
+    assert runner.invoke(app, ["db", "init", "--db", fresh]).exit_code == 0
+    source = exported / "records.csv" if format == "redcap" else exported
+    result = runner.invoke(app, ["import", str(source), "--db", fresh, *import_args])
+    assert result.exit_code == 0, result.output
+    second = tmp_path / "second"
+    assert runner.invoke(app, ["export", str(second), "--db", fresh]).exit_code == 0
+    for name in (
+        "patients",
+        "episodes",
+        "drug_exposures",
+        "observations",
+        "findings",
+        "treatments",
+    ):
+        assert (first / f"{name}.csv").read_text(encoding="utf-8") == (
+            second / f"{name}.csv"
+        ).read_text(encoding="utf-8"), name
+
+
+def test_deidentified_export_needs_a_key_and_hides_identifiers(
+    registry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRESSKIT_DEIDENTIFY_KEY", raising=False)
+    out = tmp_path / "research"
+    result = runner.invoke(app, ["export", str(out), "--db", registry, "--deidentify"])
+    assert result.exit_code == 1
+    assert "key" in result.output
+    monkeypatch.setenv("DRESSKIT_DEIDENTIFY_KEY", "a secret key of 32 characters!!")
+    result = runner.invoke(app, ["export", str(out), "--db", registry, "--deidentify"])
+    assert result.exit_code == 0, result.output
+    written = "".join(path.read_text(encoding="utf-8") for path in out.glob("*.csv"))
+    assert "SIM01" not in written
+    assert "SIMP01" not in written
+    assert "2012-" not in written
+    log = runner.invoke(app, ["audit", "log", "--db", registry])
+    assert "export" in log.output

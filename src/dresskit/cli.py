@@ -614,19 +614,47 @@ def db_status(db: _DbOption = None) -> None:
         )
 
 
+def _read_any(source: str, format: str) -> Any:
+    """Read a bundle, a FHIR R4 Bundle (.json) or REDCap records (.csv with --format redcap)."""
+    if format == "redcap":
+        import polars as pl
+
+        from dresskit.registry.redcap import read_redcap
+
+        try:
+            records = pl.read_csv(source, infer_schema=False)
+        except (OSError, pl.exceptions.PolarsError) as error:
+            raise InputError("<file>", source, f"a REDCap records CSV ({error})") from None
+        return read_redcap(records, source=source)
+    if format == "fhir" or (format == "auto" and source.endswith(".json")):
+        from dresskit.registry.fhir import read_fhir
+
+        return read_fhir(source)
+    if format not in ("auto", "bundle"):
+        raise InputError("format", format, "auto, bundle, fhir or redcap")
+    from dresskit.registry.bundle_files import read_bundle
+
+    return read_bundle(source)
+
+
 @app.command("import")
 def import_(
-    source: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx to import.")],
+    source: Annotated[
+        str,
+        typer.Argument(help="Bundle folder/.zip/.xlsx, FHIR R4 Bundle .json, or REDCap CSV."),
+    ],
     db: _DbOption = None,
+    format: Annotated[
+        str, typer.Option(help="auto (by the file), bundle, fhir or redcap.")
+    ] = "auto",
     user: _UserOption = None,
 ) -> None:
-    """Import a bundle into the registry: validated, all or nothing, idempotent."""
-    from dresskit.registry.bundle_files import read_bundle
+    """Import into the registry: validated, all or nothing, idempotent."""
     from dresskit.registry.db import engine_for
     from dresskit.registry.store import import_bundle
 
     with _domain_errors():
-        bundle = read_bundle(source)
+        bundle = _read_any(source, format)
         report = import_bundle(engine_for(db), bundle, actor=_actor(user), source=source)
         rows = ", ".join(f"{count} {name}" for name, count in report.rows.items())
         _stdout.print(
@@ -634,26 +662,87 @@ def import_(
         )
 
 
+def _deidentify_key(key_file: Path | None) -> bytes:
+    import os
+
+    if key_file is not None:
+        try:
+            return key_file.read_bytes().strip()
+        except OSError as error:
+            raise InputError(
+                "--key-file", str(key_file), f"a readable key file ({error})"
+            ) from None
+    key = os.environ.get("DRESSKIT_DEIDENTIFY_KEY")
+    if not key:
+        raise InputError(
+            "--key-file",
+            None,
+            "a secret key (at least 16 bytes) in a file, or DRESSKIT_DEIDENTIFY_KEY: the same "
+            "key gives the same pseudonyms; keep it apart from the export",
+        )
+    return key.encode("utf-8")
+
+
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="Folder (or .zip / .xlsx) to write.")],
+    out: Annotated[Path, typer.Argument(help="Folder (or .zip / .xlsx / .json) to write.")],
     db: _DbOption = None,
-    format: Annotated[str, typer.Option(help="bundle (more formats to come).")] = "bundle",
+    format: Annotated[str, typer.Option(help="bundle, fhir or redcap.")] = "bundle",
+    deidentify: Annotated[
+        bool,
+        typer.Option(
+            help="Researchers' copy: keyed-hash ids, no free text, dates as days from onset."
+        ),
+    ] = False,
+    dates: Annotated[
+        str, typer.Option(help="With --deidentify: relative (days from onset) or shifted.")
+    ] = "relative",
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="With --deidentify: the secret key (else DRESSKIT_DEIDENTIFY_KEY)."),
+    ] = None,
     user: _UserOption = None,
 ) -> None:
-    """Export the registry (validated on the way out) and record the export in the audit."""
+    """Export the registry (validated on the way out); the export is recorded in the audit."""
     from dresskit.registry import audit
-    from dresskit.registry.bundle_files import write_bundle
     from dresskit.registry.db import engine_for
     from dresskit.registry.store import load_bundle
 
     with _domain_errors():
-        if format != "bundle":
-            raise InputError("format", format, "bundle")
+        if format not in ("bundle", "fhir", "redcap"):
+            raise InputError("format", format, "bundle, fhir or redcap")
+        if deidentify and format != "bundle":
+            raise InputError("format", format, "bundle with --deidentify (CSV tables)")
+        if dates not in ("relative", "shifted"):
+            raise InputError("dates", dates, "relative or shifted")
         engine = engine_for(db)
         bundle = load_bundle(engine)
-        kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
-        write_bundle(bundle, out, format=kind)  # type: ignore[arg-type]
+        if deidentify:
+            from dresskit.registry.deidentify import deidentify as make_deidentified
+            from dresskit.registry.deidentify import write_deidentified
+
+            tables = make_deidentified(
+                bundle,
+                key=_deidentify_key(key_file),
+                dates=dates,  # type: ignore[arg-type]
+            )
+            write_deidentified(tables, out)
+        elif format == "fhir":
+            from dresskit.registry.fhir import write_fhir
+
+            write_fhir(bundle, out)
+        elif format == "redcap":
+            from dresskit.registry.redcap import redcap_export
+
+            records, dictionary = redcap_export(bundle)
+            out.mkdir(parents=True, exist_ok=True)
+            records.write_csv(out / "records.csv")
+            dictionary.write_csv(out / "data_dictionary.csv")
+        else:
+            from dresskit.registry.bundle_files import write_bundle
+
+            kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
+            write_bundle(bundle, out, format=kind)  # type: ignore[arg-type]
         with engine.begin() as connection:
             audit.append(
                 connection,
@@ -661,9 +750,17 @@ def export(
                 action="export",
                 entity="bundle",
                 entity_id=str(out),
-                after={"format": format, "episodes": bundle.episodes.height},
+                after={
+                    "format": format,
+                    "deidentified": deidentify,
+                    "dates": dates if deidentify else None,
+                    "episodes": bundle.episodes.height,
+                },
             )
-        _stdout.print(f"[green]exported[/]: {bundle.episodes.height} episodes to {out}")
+        what = "de-identified " if deidentify else ""
+        _stdout.print(
+            f"[green]exported[/]: {bundle.episodes.height} episodes, {what}{format}, to {out}"
+        )
 
 
 @audit_app.command("log")

@@ -243,3 +243,37 @@ def test_problem_count_is_capped_with_a_summary() -> None:
         validate_tables(tables(observations=rows), source="b", max_errors=5)
     assert len(caught.value.errors) == 6
     assert "more problem" in str(caught.value.errors[-1].value)
+
+
+def test_column_types_do_not_depend_on_how_the_file_was_read() -> None:
+    """A bundle read as text (workbook, registry, FHIR, REDCap) has the typed read's types."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from dresskit.course.bundle import validate_tables
+    from dresskit.registry.bundle_files import read_bundle, read_tables
+
+    folder = Path(__file__).parents[2] / "examples" / "sim2022"
+    as_text = {
+        name: frame.select(
+            [
+                pl.col(c).dt.strftime("%H:%M")
+                if frame.schema[c] == pl.Time
+                else pl.col(c).cast(pl.Utf8)
+                for c in frame.columns
+            ]
+        )
+        for name, frame in read_tables(folder).items()
+    }
+    from_text = validate_tables(as_text, source="text")
+    typed = read_bundle(folder)
+    for name in (
+        "patients",
+        "episodes",
+        "drug_exposures",
+        "observations",
+        "findings",
+        "treatments",
+    ):
+        assert getattr(from_text, name).schema == getattr(typed, name).schema, name

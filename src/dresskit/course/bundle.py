@@ -852,7 +852,7 @@ def _treatments_check(
     return weighted.with_columns(
         pl.when(per_kg).then((dose * pl.col("kg")).round(3)).otherwise(dose).alias("dose"),
         pl.when(per_kg).then(pl.lit("mg/d")).otherwise(unit).alias("dose_unit"),
-    ).select([c.name for c in TABLES[name]])
+    ).pipe(_public, name)
 
 
 def _assessments(frame: pl.DataFrame, exposures: pl.DataFrame, problems: _Problems) -> None:
@@ -892,8 +892,20 @@ def _assessments(frame: pl.DataFrame, exposures: pl.DataFrame, problems: _Proble
 
 
 def _public(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Keep the declared columns only (no row numbers or raw cells)."""
-    return frame.select([column.name for column in TABLES[name]])
+    """Keep the declared columns only (no row numbers or raw cells), codes as enumerations.
+
+    A file read with its types already has enumerated codes; one read as text (a bad cell, a
+    workbook, a registry, FHIR, REDCap) is cast here, so a bundle's column types never depend
+    on where it came from.
+    """
+    return frame.select(
+        [
+            pl.col(column.name).cast(pl.Enum(column.codes), strict=False)
+            if column.kind == "code" and column.codes and name != "observations"
+            else pl.col(column.name)
+            for column in TABLES[name]
+        ]
+    )
 
 
 def validate_tables(
