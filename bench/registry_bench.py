@@ -1,11 +1,15 @@
 """Benchmark: import the synthetic bundle into the registry (SQLite and PostgreSQL), load it back.
 
-Generates (untimed, in a child process) the synthetic bundle with bench/synthetic_bundle.py,
-reads it once (untimed), then for each database: creates the registry tables, times
-``import_bundle`` (one transaction; SQLite executemany, PostgreSQL COPY) and reports the
-observation rows per second, then times ``load_bundle`` (read back and validated, ready for a
-report). The baseline in the same run is writing the same bundle as CSV files
-(``write_bundle``). Prints times, rows/s, and the process's peak resident memory.
+Generates (untimed, in a child process) the synthetic bundle with bench/synthetic_bundle.py.
+Then, for each database, two steps each run in a child process of their own, so that each
+step's peak memory is its own (an import and a report are separate runs in practice):
+
+1. import: read the bundle, create the registry tables, time ``import_bundle`` (one
+   transaction; SQLite executemany, PostgreSQL COPY) and report observation rows per second;
+2. load: time ``load_bundle`` (read back, typed and validated, ready for a report).
+
+The baseline, in the same run, is writing the same bundle as CSV files (``write_bundle``).
+Prints times, rows/s and each step's peak resident memory.
 
 Run: .venv/bin/python bench/registry_bench.py [--episodes 10000] [--days 90] [--bundle PATH]
      [--postgres URL] (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; "" skips)
@@ -14,6 +18,8 @@ Run: .venv/bin/python bench/registry_bench.py [--episodes 10000] [--days 90] [--
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,13 +28,48 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from dresskit.registry.bundle_files import read_bundle, write_bundle
-from dresskit.registry.db import engine_for
-from dresskit.registry.migrate import upgrade
-from dresskit.registry.store import import_bundle, load_bundle
-
 sys.path.insert(0, str(Path(__file__).parent))
 from _shared import add_bundle_arguments, bundle_path, peak_rss_mib
+
+
+def step(kind: str, url: str, path: str) -> None:
+    """Run one step in this process and print its result as JSON."""
+    from dresskit.registry.bundle_files import read_bundle, write_bundle
+    from dresskit.registry.db import engine_for
+    from dresskit.registry.migrate import upgrade
+    from dresskit.registry.store import import_bundle, load_bundle
+
+    if kind == "baseline":
+        bundle = read_bundle(path)
+        started = time.perf_counter()
+        write_bundle(bundle, Path(url))
+        seconds = time.perf_counter() - started
+        rows = bundle.observations.height
+    elif kind == "import":
+        bundle = read_bundle(path)
+        engine = engine_for(url)
+        upgrade(engine)
+        started = time.perf_counter()
+        import_bundle(engine, bundle, actor="bench", source=path)
+        seconds = time.perf_counter() - started
+        rows = bundle.observations.height
+    else:
+        engine = engine_for(url)
+        started = time.perf_counter()
+        rows = load_bundle(engine).observations.height
+        seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mib": peak_rss_mib()}))
+
+
+def run(kind: str, url: str, path: Path) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--step", kind, "--url", url, "--bundle", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
@@ -37,15 +78,19 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument("--step", choices=["baseline", "import", "load"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.step:
+        step(arguments.step, arguments.url, str(arguments.bundle))
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = bundle_path(arguments, folder)
-        bundle = read_bundle(path)
-        rows = bundle.observations.height
-        started = time.perf_counter()
-        write_bundle(bundle, Path(folder) / "copy")
-        baseline = time.perf_counter() - started
-        print(f"baseline: write the bundle as CSV files   {baseline:6.2f} s")
+        baseline = run("baseline", str(Path(folder) / "copy"), path)
+        print(
+            f"baseline: write the bundle as CSV files  {baseline['seconds']:6.2f} s "
+            f"({baseline['rows'] / baseline['seconds'] / 1e3:,.0f} k rows/s)"
+        )
         targets = [("SQLite", f"sqlite:///{Path(folder) / 'registry.sqlite3'}")]
         admin = None
         name = f"dresskit_bench_{uuid.uuid4().hex[:8]}"
@@ -58,21 +103,16 @@ def main() -> None:
             )
         try:
             for label, url in targets:
-                engine = engine_for(url)
-                upgrade(engine)
-                started = time.perf_counter()
-                import_bundle(engine, bundle, actor="bench", source=str(path))
-                imported = time.perf_counter() - started
-                started = time.perf_counter()
-                loaded = load_bundle(engine)
-                load = time.perf_counter() - started
-                assert loaded.observations.height == rows
+                imported = run("import", url, path)
+                loaded = run("load", url, path)
+                assert loaded["rows"] == imported["rows"]
+                rate = imported["rows"] / imported["seconds"]
                 print(
-                    f"{label:<10} import {imported:6.2f} s ({rows / imported / 1e3:,.0f} k "
-                    f"observation rows/s, {imported / baseline:.1f}x the CSV baseline); "
-                    f"load back {load:6.2f} s; peak RSS {peak_rss_mib():,.0f} MiB"
+                    f"{label:<10} import {imported['seconds']:6.2f} s ({rate / 1e3:,.0f} k "
+                    f"observation rows/s, {imported['seconds'] / baseline['seconds']:.1f}x the "
+                    f"CSV baseline), peak {imported['peak_mib']:,.0f} MiB; load back "
+                    f"{loaded['seconds']:6.2f} s, peak {loaded['peak_mib']:,.0f} MiB"
                 )
-                engine.dispose()
         finally:
             if admin is not None:
                 with admin.connect() as connection:

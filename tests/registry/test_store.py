@@ -267,3 +267,28 @@ def test_environment_names_the_database(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DRESSKIT_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert database_url() == "postgresql+psycopg://u@h/db"
     assert database_url("other.sqlite3").startswith("sqlite:///")
+
+
+def test_delete_removes_the_episode_and_its_rows_and_is_audited(
+    engine: Engine, sim: Bundle
+) -> None:
+    from dresskit.registry.store import delete_episode
+
+    import_bundle(engine, sim, actor="tester", source="sim")
+    delete_episode(engine, "SIM05", expected_version=1, actor="carol")
+    loaded = load_bundle(engine)
+    assert "SIM05" not in loaded.episodes.get_column("episode_id").to_list()
+    assert loaded.observations.filter(pl.col("episode_id") == "SIM05").height == 0
+    record = audit.records(engine)[-1]
+    assert (record.actor, record.action, record.entity_id) == ("carol", "delete", "SIM05")
+    assert audit.verify(engine).intact
+
+
+def test_stale_delete_is_refused_and_deletes_nothing(engine: Engine, sim: Bundle) -> None:
+    from dresskit.registry.store import delete_episode
+
+    import_bundle(engine, sim, actor="tester", source="sim")
+    update_episode(engine, "SIM05", expected_version=1, changes={"outcome": "ongoing"}, actor="a")
+    with pytest.raises(ConflictError):
+        delete_episode(engine, "SIM05", expected_version=1, actor="b")
+    assert load_bundle(engine).observations.filter(pl.col("episode_id") == "SIM05").height > 0

@@ -20,7 +20,7 @@ from dresskit.course.bundle_schema import TABLES
 from dresskit.course.codes import CODE_ENUM, UNIT_ENUM
 from dresskit.errors import InputError, InputErrors
 
-__all__ = ["read_bundle", "read_tables", "write_bundle"]
+__all__ = ["read_bundle", "read_tables", "typed_schema", "write_bundle"]
 
 BundleFormat = Literal["folder", "zip", "xlsx"]
 
@@ -33,7 +33,7 @@ _READ_TYPES: dict[str, pl.DataType] = {
 }
 
 
-def _typed_schema(stem: str, header: list[str]) -> dict[str, pl.DataType] | None:
+def typed_schema(stem: str, header: list[str]) -> dict[str, pl.DataType] | None:
     """Column types a clean file of this table can be read with directly (fast path).
 
     Dates and numbers are parsed; code columns become enumerations of their accepted values
@@ -68,7 +68,7 @@ def _read_csv(data: bytes | Path, source: str) -> pl.DataFrame:
     stem = Path(source.rsplit(":", 1)[-1]).stem
     try:
         header = pl.read_csv(data, n_rows=0, infer_schema=False).columns
-        schema = _typed_schema(stem, header)
+        schema = typed_schema(stem, header)
         if schema is not None:
             try:
                 return pl.read_csv(data, schema=schema, null_values=[""])

@@ -16,7 +16,7 @@ stale version is refused with :class:`ConflictError`, never overwritten.
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,12 +31,14 @@ from dresskit.course.bundle import Bundle, validate_tables
 from dresskit.course.bundle_schema import TABLES
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
+from dresskit.registry.bundle_files import typed_schema
 from dresskit.registry.schema import CHILD_TABLES, table
 
 __all__ = [
     "ConflictError",
     "ImportReport",
     "NotInitialisedError",
+    "delete_episode",
     "import_bundle",
     "load_bundle",
     "load_tables",
@@ -248,41 +250,72 @@ def _require_tables(connection: Connection) -> None:
         )
 
 
+def _typed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Give the columns the bundle's types when every cell converts (else return text).
+
+    The registry holds validated values, so this nearly always succeeds; validation then
+    takes its fast path (no text to parse) and the loaded tables take far less memory.
+    """
+    schema = typed_schema(name, frame.columns)
+    if schema is None:
+        return frame
+    columns = []
+    for column, dtype in schema.items():
+        source = frame.schema[column]
+        if source == pl.Utf8 and dtype == pl.Time:
+            columns.append(pl.col(column).str.to_time("%H:%M", strict=True))
+        elif source == pl.Utf8 and dtype == pl.Date:
+            columns.append(pl.col(column).str.to_date("%Y-%m-%d", strict=True))
+        else:
+            columns.append(pl.col(column).cast(dtype, strict=True))
+    try:
+        return frame.select(columns)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+        return _text(frame)  # validation will name the cell that does not convert
+
+
 def _read(connection: Connection, name: str) -> pl.DataFrame:
-    """Read one table's bundle columns as text."""
+    """Read one table's bundle columns, typed as a clean bundle file is read."""
     columns = [column.name for column in TABLES[name]]
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        buffer = io.BytesIO()
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            order = "key" if name == "manifest" else "id"
-            query = (
-                f'COPY (SELECT {quoted} FROM "{name}" ORDER BY "{order}") '
-                "TO STDOUT WITH (FORMAT csv)"
-            )
-            with cursor.copy(query) as copy:
-                for block in copy:
-                    buffer.write(block)
-        if buffer.tell() == 0:
-            return pl.DataFrame(schema=dict.fromkeys(columns, pl.Utf8))
-        buffer.seek(0)
-        return pl.read_csv(buffer, has_header=False, new_columns=columns, infer_schema=False)
     order = "key" if name == "manifest" else "id"
     quoted = ", ".join(f'"{column}"' for column in columns)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        query = f'COPY (SELECT {quoted} FROM "{name}" ORDER BY "{order}") TO STDOUT (FORMAT csv)'
+        # Through a temporary file: polars reads it typed, without a copy of the text in memory.
+        with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+            with raw.cursor() as cursor, cursor.copy(query) as copy:  # type: ignore[union-attr]
+                for block in copy:
+                    spool.write(block)
+            spool.flush()
+            if spool.tell() == 0:
+                return pl.DataFrame(schema=dict.fromkeys(columns, pl.Utf8))
+            schema = typed_schema(name, columns)
+            if schema is not None:
+                try:
+                    return pl.read_csv(
+                        spool.name, has_header=False, schema=schema, null_values=[""]
+                    )
+                except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+                    pass  # a cell that does not convert: read as text, validation names it
+            return pl.read_csv(
+                spool.name, has_header=False, new_columns=columns, infer_schema=False
+            )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.execute(f'SELECT {quoted} FROM "{name}" ORDER BY "{order}"')
     frames = []
     while batch := cursor.fetchmany(_BATCH):
-        frames.append(pl.DataFrame(batch, schema=columns, orient="row", infer_schema_length=None))
+        # Column-wise construction: one list per column is cheaper than one tuple per row.
+        values = dict(zip(columns, map(list, zip(*batch, strict=True)), strict=True))
+        frames.append(_typed(name, pl.DataFrame(values, strict=False)))
     cursor.close()
     if not frames:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.Utf8))
-    return _text(pl.concat(frames, how="diagonal_relaxed"))
+    return pl.concat(frames, how="vertical_relaxed")
 
 
 def load_tables(engine: Engine) -> dict[str, pl.DataFrame]:
-    """Read every bundle table from the registry as text (what a bundle file holds)."""
+    """Read every bundle table from the registry, as a bundle file is read (then validated)."""
     with engine.connect() as connection:
         _require_tables(connection)
         return {name: _read(connection, name) for name in TABLES}
@@ -350,3 +383,61 @@ def update_episode(
             after=dict(changes),
         )
     return expected_version + 1
+
+
+def delete_episode(engine: Engine, episode_id: str, *, expected_version: int, actor: str) -> None:
+    """Delete one episode and every row that belongs to it, if unchanged since it was read.
+
+    The audit record keeps what was deleted in outline (the episode's columns and the number
+    of rows of each table), not the rows themselves.
+
+    Raises
+    ------
+    ConflictError
+        When the episode changed since ``expected_version``: nothing is deleted.
+    InputError
+        For an unknown episode.
+    """
+    episodes = table("episodes")
+    with engine.begin() as connection:
+        current = connection.execute(
+            select(episodes).where(episodes.c.episode_id == episode_id)
+        ).one_or_none()
+        if current is None:
+            raise InputError("episode_id", episode_id, "an episode of the registry")
+        counts = {
+            name: int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(table(name))
+                    .where(table(name).c.episode_id == episode_id)
+                ).scalar_one()
+            )
+            for name in CHILD_TABLES
+        }
+        for name in CHILD_TABLES:
+            child = table(name)
+            connection.execute(delete(child).where(child.c.episode_id == episode_id))
+        result = connection.execute(
+            delete(episodes)
+            .where(episodes.c.episode_id == episode_id)
+            .where(episodes.c.version == expected_version)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(
+                f"episode {episode_id} was changed by someone else (version "
+                f"{current._mapping['version']}, you read {expected_version}): nothing deleted"
+            )
+        before = {
+            key: value
+            for key, value in current._mapping.items()
+            if key not in ("id", "created_at", "updated_at")
+        }
+        audit.append(
+            connection,
+            actor=actor,
+            action="delete",
+            entity="episode",
+            entity_id=episode_id,
+            before={**before, "rows": counts},
+        )
