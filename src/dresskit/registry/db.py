@@ -41,6 +41,7 @@ def _sqlite_pragmas(connection: Any, _: object) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache for bulk work
     cursor.close()
 
 

