@@ -139,3 +139,20 @@ def test_deidentified_export_needs_a_key_and_hides_identifiers(
     assert "2012-" not in written
     log = runner.invoke(app, ["audit", "log", "--db", registry])
     assert "export" in log.output
+
+
+def test_course_and_report_take_the_registry_with_db(registry: str, tmp_path: Path) -> None:
+    from_db = runner.invoke(app, ["course", "SIM14", "--db", registry, "--json"])
+    from_bundle = runner.invoke(app, ["course", str(EXAMPLES / "sim2022"), "SIM14", "--json"])
+    assert from_db.exit_code == 0, from_db.output
+    assert from_db.output == from_bundle.output
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", "--db", registry, "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (out / "tables" / "course_table.csv").is_file()
+
+
+def test_course_needs_a_source_and_an_episode(registry: str) -> None:
+    result = runner.invoke(app, ["course", "SIM14"])
+    assert result.exit_code == 1
+    assert "EPISODE_ID with --db" in result.output

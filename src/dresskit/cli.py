@@ -272,14 +272,37 @@ def _load(source: str) -> Any:
     return read_bundle(source)
 
 
+def _load_course(source: str, episode_id: str) -> Any:
+    """One episode's course from a bundle, or from a registry without loading the rest."""
+    if _is_database(source):
+        from dresskit.registry.db import engine_for
+        from dresskit.registry.store import load_course
+
+        engine = engine_for(source)
+        try:
+            return load_course(engine, episode_id)
+        finally:
+            engine.dispose()
+    return _load(source).course(episode_id)
+
+
 def _value(number: float | None, digits: int = 1) -> str:
     return "" if number is None else f"{number:.{digits}f}".rstrip("0").rstrip(".")
 
 
 @app.command()
 def course(
-    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL.")],
-    episode_id: Annotated[str, typer.Argument(help="The episode to show.")],
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[BUNDLE] EPISODE_ID",
+            help="A bundle (folder, .zip, .xlsx) or registry URL, then the episode; with --db, "
+            "the episode only.",
+        ),
+    ],
+    db: Annotated[
+        str | None, typer.Option("--db", help="Read the episode from this registry.")
+    ] = None,
     index: Annotated[
         str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
     ] = "ivig",
@@ -289,7 +312,17 @@ def course(
     from dresskit.course.summary import summarise_course, summary_as_dict
 
     with _domain_errors():
-        summary = summarise_course(_load(bundle).course(episode_id), index=index)
+        if db is not None and len(arguments) == 1:
+            source, episode_id = db, arguments[0]
+        elif db is None and len(arguments) == 2:
+            source, episode_id = arguments
+        else:
+            raise InputError(
+                "arguments",
+                " ".join(arguments),
+                "BUNDLE EPISODE_ID, or EPISODE_ID with --db URL",
+            )
+        summary = summarise_course(_load_course(source, episode_id), index=index)
         if as_json:
             _print_json(summary_as_dict(summary))
             return
@@ -461,8 +494,16 @@ def _write_report_files(out: Path, files: dict[str, bytes]) -> None:
 
 @app.command()
 def report(
-    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the report and its tables.")],
+    bundle: Annotated[
+        str | None,
+        typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL (or use --db)."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the report and its tables.")
+    ] = Path("report"),
+    db: Annotated[
+        str | None, typer.Option("--db", help="Report on this registry instead of a bundle.")
+    ] = None,
     index: Annotated[
         str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
     ] = "ivig",
@@ -518,7 +559,9 @@ def report(
         def advance(step: str, done: int = 1, total: int = 1) -> None:
             progress.update(task, description=step, completed=done, total=total)
 
-        loaded = _load(bundle)
+        if (bundle is None) == (db is None):
+            raise InputError("BUNDLE", bundle, "a bundle or --db URL (one of the two)")
+        loaded = _load(db if db is not None else str(bundle))
         built = build_report(
             loaded,
             index=index,

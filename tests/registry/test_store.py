@@ -292,3 +292,14 @@ def test_stale_delete_is_refused_and_deletes_nothing(engine: Engine, sim: Bundle
     with pytest.raises(ConflictError):
         delete_episode(engine, "SIM05", expected_version=1, actor="b")
     assert load_bundle(engine).observations.filter(pl.col("episode_id") == "SIM05").height > 0
+
+
+def test_one_course_loads_from_its_own_rows_and_equals_the_bundles(
+    engine: Engine, sim: Bundle
+) -> None:
+    from dresskit.registry.store import load_course
+
+    import_bundle(engine, sim, actor="tester", source="sim")
+    assert load_course(engine, "SIM14") == sim.course("SIM14")
+    with pytest.raises(InputError, match="an episode of the registry"):
+        load_course(engine, "O'Brien")

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dresskit.course.bundle import Bundle, validate_tables
 from dresskit.course.bundle_schema import TABLES
+from dresskit.course.model import PatientCourse
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
 from dresskit.registry.bundle_files import typed_schema
@@ -41,6 +42,7 @@ __all__ = [
     "delete_episode",
     "import_bundle",
     "load_bundle",
+    "load_course",
     "load_tables",
     "update_episode",
 ]
@@ -280,14 +282,21 @@ def _typed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
         return _text(frame)  # validation will name the cell that does not convert
 
 
-def _read(connection: Connection, name: str) -> pl.DataFrame:
-    """Read one table's bundle columns, typed as a clean bundle file is read."""
+def _read(connection: Connection, name: str, where: str = "") -> pl.DataFrame:
+    """Read one table's bundle columns, typed as a clean bundle file is read.
+
+    ``where`` is a trusted SQL condition built here (with bound values already quoted).
+    """
     columns = [column.name for column in TABLES[name]]
     order = "key" if name == "manifest" else "id"
     quoted = ", ".join(f'"{column}"' for column in columns)
+    condition = f" WHERE {where}" if where else ""
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
-        query = f'COPY (SELECT {quoted} FROM "{name}" ORDER BY "{order}") TO STDOUT (FORMAT csv)'
+        query = (
+            f'COPY (SELECT {quoted} FROM "{name}"{condition} ORDER BY "{order}") '
+            "TO STDOUT (FORMAT csv)"
+        )
         # Through a temporary file: polars reads it typed, without a copy of the text in memory.
         with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
             with raw.cursor() as cursor, cursor.copy(query) as copy:  # type: ignore[union-attr]
@@ -308,7 +317,7 @@ def _read(connection: Connection, name: str) -> pl.DataFrame:
                 spool.name, has_header=False, new_columns=columns, infer_schema=False
             )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f'SELECT {quoted} FROM "{name}" ORDER BY "{order}"')
+    cursor.execute(f'SELECT {quoted} FROM "{name}"{condition} ORDER BY "{order}"')
     frames = []
     while batch := cursor.fetchmany(_BATCH):
         # Column-wise construction: one list per column is cheaper than one tuple per row.
@@ -331,6 +340,39 @@ def load_bundle(engine: Engine) -> Bundle:
     """Load the whole registry as a validated :class:`Bundle` (the same rules as a file)."""
     url = engine.url.render_as_string(hide_password=True)
     return validate_tables(load_tables(engine), source=url)
+
+
+def load_course(engine: Engine, episode_id: str) -> PatientCourse:
+    """Load one episode's course, reading only its own rows (and its patient's weights).
+
+    Raises
+    ------
+    InputError
+        When the registry has no such episode.
+    """
+    episodes = table("episodes")
+    with engine.connect() as connection:
+        _require_tables(connection)
+        patient = connection.execute(
+            select(episodes.c.patient_id).where(episodes.c.episode_id == episode_id)
+        ).scalar_one_or_none()
+        if patient is None:
+            raise InputError("episode_id", episode_id, "an episode of the registry")
+        # A SQL string literal with quotes doubled (standard SQL; safe in SQLite and in
+        # PostgreSQL with standard_conforming_strings, the default): COPY takes no parameters.
+        patient_literal = "'" + str(patient).replace("'", "''") + "'"
+        # The patient's other episodes come along: weights belong to the patient.
+        same_patient = f"patient_id = {patient_literal}"
+        tables = {
+            "manifest": _read(connection, "manifest"),
+            "patients": _read(connection, "patients", same_patient),
+            "episodes": _read(connection, "episodes", same_patient),
+        }
+        episode_ids = f"episode_id IN (SELECT episode_id FROM episodes WHERE {same_patient})"
+        for name in CHILD_TABLES:
+            tables[name] = _read(connection, name, episode_ids)
+    bundle = validate_tables(tables, source=engine.url.render_as_string(hide_password=True))
+    return bundle.course(episode_id)
 
 
 def update_episode(
