@@ -581,7 +581,8 @@ def report(
             advance("PDF")
             files["report.pdf"] = render_pdf(html)
         advance("tables")
-        for name, frame in report_tables(built).items():
+        tables = report_tables(built)
+        for name, frame in tables.items():
             files[f"tables/{name}.csv"] = frame.write_csv().encode("utf-8")
             files[f"tables/{name}.xlsx"] = xlsx(frame, sheet=name)
         for figure in figures:
@@ -590,7 +591,7 @@ def report(
     _stdout.print(f"[green]report[/]: {out / 'report.html'}")
     if pdf:
         _stdout.print(f"[green]pdf[/]:    {out / 'report.pdf'}")
-    _stdout.print(f"[green]tables[/]: {out / 'tables'} ({len(report_tables(built))} tables)")
+    _stdout.print(f"[green]tables[/]: {out / 'tables'} ({len(tables)} tables)")
     if built.published is not None:
         for column in built.published.differing:
             _stdout.print(
