@@ -20,7 +20,7 @@ from dresskit.course.bundle_schema import TABLES
 from dresskit.course.codes import CODE_ENUM, UNIT_ENUM
 from dresskit.errors import InputError, InputErrors
 
-__all__ = ["read_bundle", "read_tables", "typed_schema", "write_bundle"]
+__all__ = ["as_text", "read_bundle", "read_tables", "typed_schema", "write_bundle"]
 
 BundleFormat = Literal["folder", "zip", "xlsx"]
 
@@ -196,7 +196,8 @@ def read_bundle(path: str | Path) -> Bundle:
     return validate_tables(read_tables(path), source=str(path))
 
 
-def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as the bundle's text: dates ISO, times HH:MM, numbers as written."""
     return frame.select(
         [
             pl.col(name).dt.strftime("%H:%M").alias(name)
@@ -223,7 +224,7 @@ def _tables(bundle: Bundle) -> dict[str, pl.DataFrame]:
         "treatments": bundle.treatments,
     }
     return {
-        name: _as_text(frame.select([c.name for c in TABLES[name]]))
+        name: as_text(frame.select([c.name for c in TABLES[name]]))
         for name, frame in frames.items()
     }
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dresskit.course.bundle import Bundle, validate_tables
@@ -32,7 +32,7 @@ from dresskit.course.bundle_schema import TABLES
 from dresskit.course.model import PatientCourse
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
-from dresskit.registry.bundle_files import typed_schema
+from dresskit.registry.bundle_files import as_text, typed_schema
 from dresskit.registry.schema import CHILD_TABLES, table
 
 __all__ = [
@@ -73,16 +73,10 @@ class ImportReport:
     audit_hash: str
 
 
-def _text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as the bundle's text (dates ISO, times HH:MM, numbers as written)."""
-    return frame.select(
-        [
-            pl.col(name).dt.strftime("%H:%M").alias(name)
-            if dtype == pl.Time
-            else pl.col(name).cast(pl.Utf8).alias(name)
-            for name, dtype in frame.schema.items()
-        ]
-    )
+def _insert(connection: Connection, target: Table) -> Any:
+    """Return an INSERT that can say ON CONFLICT, in the connection's dialect."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(target)
 
 
 def _for_database(frame: pl.DataFrame) -> pl.DataFrame:
@@ -137,9 +131,7 @@ def _upsert(
     if not rows:
         return
     target = table(name)
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(
-        target
-    )
+    insert = _insert(connection, target)
     values = [{**row, "version": 1, "created_at": now, "updated_at": now} for row in rows]
     changed = {column: insert.excluded[column] for column in rows[0] if column != key}
     statement = insert.on_conflict_do_update(
@@ -196,9 +188,7 @@ def import_bundle(
                 _bulk_insert(connection, name, frame)
         manifest = table("manifest")
         for key, value in bundle.manifest.items():
-            insert = (
-                postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-            )(manifest).values(key=key, value=value)
+            insert = _insert(connection, manifest).values(key=key, value=value)
             connection.execute(
                 insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
             )
@@ -279,7 +269,7 @@ def _typed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     try:
         return frame.select(columns)
     except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
-        return _text(frame)  # validation will name the cell that does not convert
+        return as_text(frame)  # validation will name the cell that does not convert
 
 
 def _read(connection: Connection, name: str, where: str = "") -> pl.DataFrame:

@@ -9,7 +9,7 @@ from dresskit.course.bundle import Bundle
 from dresskit.course.bundle_schema import (
     TABLES,
 )
-from dresskit.registry.bundle_files import _as_text
+from dresskit.registry.bundle_files import as_text
 from dresskit.registry.redcap.forms import (
     _FIELDS,
     _FORMS,
@@ -33,7 +33,7 @@ def _decimal_text(series: pl.Series) -> pl.Series:
 
 def _text_table(frame: pl.DataFrame) -> pl.DataFrame:
     floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
-    text = _as_text(frame)
+    text = as_text(frame)
     if floats:
         text = text.with_columns([_decimal_text(frame.get_column(name)) for name in floats])
     return text

@@ -15,7 +15,7 @@ from dresskit.course.bundle_schema import (
     TABLES,
 )
 from dresskit.errors import InputError, InputErrors
-from dresskit.registry.bundle_files import _as_text
+from dresskit.registry.bundle_files import as_text
 from dresskit.registry.redcap.exporting import (
     _decimal_text,
 )
@@ -85,7 +85,7 @@ _KNOWN_COLUMNS: Final = _known_columns()
 def _as_cells(records: pl.DataFrame) -> pl.DataFrame:
     """Every column as text ('' -> null), with the 1-based data row."""
     floats = [n for n, dtype in records.schema.items() if dtype in (pl.Float32, pl.Float64)]
-    text = _as_text(records)
+    text = as_text(records)
     if floats:
         text = text.with_columns(
             [_decimal_text(records.get_column(n).cast(pl.Float64)) for n in floats]
