@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,12 +40,9 @@ def _postgres_available() -> bool:
 _HAS_POSTGRES = _postgres_available()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database URL of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-        return
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """Create a new PostgreSQL database, yield its URL, drop it afterwards (or skip/fail)."""
     if not _HAS_POSTGRES:
         if os.environ.get("DRESSKIT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL required but not reachable at {POSTGRES_URL}")
@@ -60,6 +58,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database URL of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        return
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database shared by one test module."""
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,31 +7,29 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
 from dresskit.course.bundle import Bundle
 from dresskit.errors import InputError
-from dresskit.registry import audit
+from dresskit.registry import store
 from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.db import database_url, engine_for
 from dresskit.registry.migrate import schema_status, upgrade
 from dresskit.registry.schema import metadata, table
 from dresskit.registry.store import (
-    ConflictError,
     NotInitialisedError,
     import_bundle,
     load_bundle,
-    update_episode,
 )
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -120,6 +118,52 @@ def test_reimport_bumps_the_version_of_upserted_episodes(engine: Engine, sim: Bu
     assert versions == {2}
 
 
+@pytest.fixture
+def small_bulk_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take the large-table path (indexes dropped and rebuilt) and many chunks on the examples."""
+    monkeypatch.setattr(store, "_LARGE", 10)
+    monkeypatch.setattr(store, "_BATCH", 7)
+
+
+def _index_names(engine: Engine, name: str) -> set[str]:
+    inspector = inspect(engine)
+    names = {index["name"] for index in inspector.get_indexes(name)}
+    names |= {key["name"] for key in inspector.get_foreign_keys(name)}
+    if engine.dialect.name == "postgresql":
+        names.add(inspector.get_pk_constraint(name)["name"])
+    return names
+
+
+@pytest.mark.usefixtures("small_bulk_thresholds")
+def test_bulk_path_in_many_chunks_gives_the_same_bundle(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    loaded = load_bundle(engine)
+    for name in TABLES:
+        assert loaded.__getattribute__(name).equals(sim.__getattribute__(name)), name
+
+
+@pytest.mark.usefixtures("small_bulk_thresholds")
+def test_bulk_path_rebuilds_keys_indexes_and_foreign_keys(engine: Engine, sim: Bundle) -> None:
+    before = _index_names(engine, "observations")
+    import_bundle(engine, sim, actor="tester", source="sim")
+    assert _index_names(engine, "observations") == before
+    assert "ix_observations_episode_id" in before
+    observations = table("observations")
+    row = {"episode_id": "NOBODY", "date": date(2020, 1, 1), "code": "alt", "value": 1.0}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(observations.insert().values(**row))
+
+
+@pytest.mark.usefixtures("small_bulk_thresholds")
+def test_bulk_path_ids_stay_unique_after_reimport(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    import_bundle(engine, sim, actor="tester", source="sim")
+    observations = table("observations")
+    with engine.connect() as connection:
+        ids = connection.execute(select(observations.c.id)).scalars().all()
+    assert len(ids) == len(set(ids)) == sim.observations.height
+
+
 def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
     broken = replace(
         sim,
@@ -184,68 +228,6 @@ def test_import_killed_mid_way_leaves_the_registry_unchanged(
         assert _count(engine, name) == 0, name
 
 
-def test_stale_update_is_refused(engine: Engine, sim: Bundle) -> None:
-    import_bundle(engine, sim, actor="tester", source="sim")
-    version = update_episode(
-        engine, "SIM01", expected_version=1, changes={"outcome": "ongoing"}, actor="a"
-    )
-    assert version == 2
-    with pytest.raises(ConflictError, match="changed by someone else"):
-        update_episode(engine, "SIM01", expected_version=1, changes={"outcome": "died"}, actor="b")
-    assert load_bundle(engine).episodes.filter(pl.col("episode_id") == "SIM01")[
-        "outcome"
-    ].to_list() == ["ongoing"]
-
-
-def test_update_of_an_id_column_is_refused(engine: Engine, sim: Bundle) -> None:
-    import_bundle(engine, sim, actor="tester", source="sim")
-    with pytest.raises(InputError, match="episode_id"):
-        update_episode(engine, "SIM01", expected_version=1, changes={"episode_id": "X"}, actor="a")
-
-
-def test_parallel_writers_lose_no_update(engine: Engine, sim: Bundle) -> None:
-    """Eight writers each move the last follow-up one day later, retrying on conflict."""
-    import_bundle(engine, sim, actor="tester", source="sim")
-    episodes = table("episodes")
-    with engine.connect() as connection:
-        start = connection.execute(
-            select(episodes.c.last_follow_up_date).where(episodes.c.episode_id == "SIM02")
-        ).scalar_one()
-    conflicts = []
-
-    def writer(number: int) -> None:
-        while True:
-            with engine.connect() as connection:
-                current, version = connection.execute(
-                    select(episodes.c.last_follow_up_date, episodes.c.version).where(
-                        episodes.c.episode_id == "SIM02"
-                    )
-                ).one()
-            try:
-                update_episode(
-                    engine,
-                    "SIM02",
-                    expected_version=version,
-                    changes={"last_follow_up_date": current + timedelta(days=1)},
-                    actor=f"writer {number}",
-                )
-                return
-            except ConflictError:
-                conflicts.append(number)
-
-    threads = [threading.Thread(target=writer, args=(number,)) for number in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    with engine.connect() as connection:
-        final = connection.execute(
-            select(episodes.c.last_follow_up_date).where(episodes.c.episode_id == "SIM02")
-        ).scalar_one()
-    assert final == start + timedelta(days=8)
-    assert audit.verify(engine).intact
-
-
 def test_loading_an_uninitialised_database_says_what_to_do(database_url: str) -> None:
     fresh = engine_for(database_url)
     with pytest.raises(NotInitialisedError, match="dresskit db init"):
@@ -267,31 +249,6 @@ def test_environment_names_the_database(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DRESSKIT_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert database_url() == "postgresql+psycopg://u@h/db"
     assert database_url("other.sqlite3").startswith("sqlite:///")
-
-
-def test_delete_removes_the_episode_and_its_rows_and_is_audited(
-    engine: Engine, sim: Bundle
-) -> None:
-    from dresskit.registry.store import delete_episode
-
-    import_bundle(engine, sim, actor="tester", source="sim")
-    delete_episode(engine, "SIM05", expected_version=1, actor="carol")
-    loaded = load_bundle(engine)
-    assert "SIM05" not in loaded.episodes.get_column("episode_id").to_list()
-    assert loaded.observations.filter(pl.col("episode_id") == "SIM05").height == 0
-    record = audit.records(engine)[-1]
-    assert (record.actor, record.action, record.entity_id) == ("carol", "delete", "SIM05")
-    assert audit.verify(engine).intact
-
-
-def test_stale_delete_is_refused_and_deletes_nothing(engine: Engine, sim: Bundle) -> None:
-    from dresskit.registry.store import delete_episode
-
-    import_bundle(engine, sim, actor="tester", source="sim")
-    update_episode(engine, "SIM05", expected_version=1, changes={"outcome": "ongoing"}, actor="a")
-    with pytest.raises(ConflictError):
-        delete_episode(engine, "SIM05", expected_version=1, actor="b")
-    assert load_bundle(engine).observations.filter(pl.col("episode_id") == "SIM05").height > 0
 
 
 def test_one_course_loads_from_its_own_rows_and_equals_the_bundles(

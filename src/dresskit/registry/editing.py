@@ -1,0 +1,188 @@
+"""Change or delete one episode under optimistic locking, through the ORM records.
+
+The caller passes the version it read. The record is loaded, its version compared, and the
+change flushed with SQLAlchemy's version counter (``UPDATE ... WHERE id = :id AND version =
+:read``), so a change that someone else made in between (even after the comparison) matches
+no row: :class:`ConflictError`, and nothing is written. The audit record goes in the same
+transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dresskit.course.bundle_schema import TABLES
+from dresskit.errors import DresskitError, InputError
+from dresskit.registry import audit
+from dresskit.registry.records import EpisodeRecord
+from dresskit.registry.schema import CHILD_TABLES, table
+
+__all__ = ["EDITABLE_EPISODE_COLUMNS", "ConflictError", "delete_episode", "update_episode"]
+
+#: Episode columns that may change here; the ids are the source identifiers and stay fixed,
+#: and the onset date anchors every derived day count (change it by re-importing).
+EDITABLE_EPISODE_COLUMNS: Final = ("admission_date", "last_follow_up_date", "outcome", "phenotype")
+
+
+class ConflictError(DresskitError):
+    """A change was based on a version that someone else has changed since."""
+
+
+def _conflict(episode_id: str, current: int | None, expected: int, consequence: str) -> str:
+    now = f"version {current}, " if current is not None else ""
+    return (
+        f"episode {episode_id} was changed by someone else ({now}you read {expected}): "
+        f"{consequence}"
+    )
+
+
+def _checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse a column that may not change, or a value the bundle format would not accept."""
+    declared = {column.name: column for column in TABLES["episodes"]}
+    for name, value in changes.items():
+        if name not in EDITABLE_EPISODE_COLUMNS:
+            raise InputError("column", name, "one of " + ", ".join(EDITABLE_EPISODE_COLUMNS))
+        column = declared[name]
+        if value is None:
+            if column.required:
+                raise InputError(name, value, "a value (the column is required)")
+        elif column.kind == "code" and value not in column.codes:
+            raise InputError(name, value, "one of " + ", ".join(column.codes))
+        elif column.kind == "date" and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise InputError(name, value, "a date (datetime.date)")
+    return dict(changes)
+
+
+def _check_dates(record: EpisodeRecord) -> None:
+    """Keep the ordering rules of docs/data-format.md: nothing before the onset."""
+    for name in ("admission_date", "last_follow_up_date"):
+        value = getattr(record, name)
+        if value is not None and value < record.onset_date:
+            raise InputError(
+                name, value.isoformat(), f"a date on or after onset {record.onset_date}"
+            )
+
+
+def _load(session: Session, episode_id: str) -> EpisodeRecord:
+    record = session.scalars(
+        select(EpisodeRecord).where(EpisodeRecord.episode_id == episode_id)
+    ).one_or_none()
+    if record is None:
+        raise InputError("episode_id", episode_id, "an episode of the registry")
+    return record
+
+
+def update_episode(
+    engine: Engine,
+    episode_id: str,
+    *,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    actor: str,
+) -> int:
+    """Change columns of one episode if nobody changed it since ``expected_version``.
+
+    Returns the new version. Only :data:`EDITABLE_EPISODE_COLUMNS` may change, to values the
+    bundle format accepts (codes from its list, dates as dates, not before onset).
+
+    Raises
+    ------
+    ConflictError
+        When the episode's version is no longer ``expected_version``: the change is refused.
+    InputError
+        For an unknown episode, a column that cannot change or a value it cannot take.
+    """
+    checked = _checked_changes(changes)
+    with Session(engine) as session, session.begin():
+        record = _load(session, episode_id)
+        if record.version != expected_version:
+            raise ConflictError(
+                _conflict(
+                    episode_id,
+                    record.version,
+                    expected_version,
+                    "reload it and apply your change again",
+                )
+            )
+        before = {name: getattr(record, name) for name in checked}
+        for name, value in checked.items():
+            setattr(record, name, value)
+        _check_dates(record)
+        # Always a change, so the version moves even when the values were already these.
+        record.updated_at = datetime.now(tz=UTC)
+        try:
+            session.flush()
+        except StaleDataError as stale:
+            raise ConflictError(
+                _conflict(
+                    episode_id, None, expected_version, "reload it and apply your change again"
+                )
+            ) from stale
+        audit.append(
+            session.connection(),
+            actor=actor,
+            action="update",
+            entity="episode",
+            entity_id=episode_id,
+            before=before,
+            after=checked,
+        )
+        version = record.version
+    return version
+
+
+def delete_episode(engine: Engine, episode_id: str, *, expected_version: int, actor: str) -> None:
+    """Delete one episode and every row that belongs to it, if unchanged since it was read.
+
+    The audit record keeps what was deleted in outline (the episode's columns and the number
+    of rows of each table), not the rows themselves.
+
+    Raises
+    ------
+    ConflictError
+        When the episode changed since ``expected_version``: nothing is deleted.
+    InputError
+        For an unknown episode.
+    """
+    with Session(engine) as session, session.begin():
+        record = _load(session, episode_id)
+        if record.version != expected_version:
+            raise ConflictError(
+                _conflict(episode_id, record.version, expected_version, "nothing deleted")
+            )
+        counts = {
+            name: int(
+                session.execute(
+                    select(func.count())
+                    .select_from(table(name))
+                    .where(table(name).c.episode_id == episode_id)
+                ).scalar_one()
+            )
+            for name in CHILD_TABLES
+        }
+        before = {
+            column.name: getattr(record, column.name)
+            for column in table("episodes").columns
+            if column.name not in ("id", "created_at", "updated_at")
+        }
+        session.delete(record)
+        try:
+            session.flush()
+        except StaleDataError as stale:
+            raise ConflictError(
+                _conflict(episode_id, None, expected_version, "nothing deleted")
+            ) from stale
+        audit.append(
+            session.connection(),
+            actor=actor,
+            action="delete",
+            entity="episode",
+            entity_id=episode_id,
+            before={**before, "rows": counts},
+        )
