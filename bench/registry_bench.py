@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,9 @@ def step(kind: str, url: str, path: str) -> None:
     from dresskit.registry.migrate import upgrade
     from dresskit.registry.store import import_bundle, load_bundle
 
+    # Start each step with the page cache clean: a previous step's database files (SQLite
+    # writes about 1.5 GB) would otherwise be flushed to disk while this step is timed.
+    os.sync()
     if kind == "baseline":
         bundle = read_bundle(path)
         started = time.perf_counter()
@@ -49,6 +53,7 @@ def step(kind: str, url: str, path: str) -> None:
         bundle = read_bundle(path)
         engine = engine_for(url)
         upgrade(engine)
+        os.sync()
         started = time.perf_counter()
         import_bundle(engine, bundle, actor="bench", source=path)
         seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""The registry's tables (SQLAlchemy Core), kept apart from the domain model.
+"""The registry's tables (SQLAlchemy Core; mapped as ORM classes in :mod:`.records`).
 
 One table per bundle table, with the bundle's columns (declared once in
 :mod:`dresskit.course.bundle_schema`) plus what a registry needs: surrogate keys, foreign keys
