@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "EMPTY_CELL",
     "MISSING",
     "ConfigurationError",
     "DresskitError",
@@ -36,6 +37,17 @@ class _Missing:
 
 #: Stands for the value of an absent field in an :class:`InputError`.
 MISSING = _Missing()
+
+
+class _EmptyCell:
+    """The value of a table cell left empty (a CSV or spreadsheet has no null of its own)."""
+
+    def __repr__(self) -> str:
+        return "an empty cell"
+
+
+#: Stands for an empty cell of a table in an :class:`InputError`.
+EMPTY_CELL = _EmptyCell()
 
 
 class DresskitError(Exception):
@@ -111,14 +123,19 @@ class InputError(DresskitError):
             row=row if row is not None else self.row,
         )
 
+    @property
+    def value_absent(self) -> bool:
+        """Whether no value was given (an absent key or an empty cell)."""
+        return self.value is MISSING or self.value is EMPTY_CELL
+
     def as_dict(self) -> dict[str, object]:
         """Return the error as plain data (for JSON output)."""
         return {
             "source": self.source,
             "row": self.row,
             "field": self.field,
-            "value": None if self.value is MISSING else self.value,
-            "missing": self.value is MISSING,
+            "value": None if self.value_absent else self.value,
+            "missing": self.value_absent,
             "expected": self.expected,
             "message": self.message,
         }

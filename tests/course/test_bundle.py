@@ -221,6 +221,21 @@ def test_mg_per_kg_steroid_without_weight_is_refused() -> None:
     assert "weight" in error.expected
 
 
+@pytest.mark.parametrize("row", [0, 1])
+def test_a_dose_without_its_unit_is_refused_not_read_in_a_default_unit(row: int) -> None:
+    error = only(with_row("treatments", row, dose_unit=""))
+    assert (error.field, error.row, error.value_absent) == ("dose_unit", row + 1, True)
+    assert str(error).endswith("got an empty cell")
+    assert "mg/d" in error.expected or "g/kg" in error.expected
+
+
+def test_a_follow_up_before_admission_is_refused() -> None:
+    # Admitted on day 10 of the reaction, followed up to day 8 (rows after it fail as well).
+    frames = with_row("episodes", 0, admission_date="2020-03-10", last_follow_up_date="2020-03-08")
+    (error,) = [e for e in problems(frames) if e.expected == "on or after admission_date"]
+    assert (error.row, error.field, error.value) == (1, "last_follow_up_date", date(2020, 3, 8))
+
+
 def test_steroid_agent_outside_the_equivalence_table_is_refused() -> None:
     error = only(with_row("treatments", 0, agent="budesonide"))
     assert "methylprednisolone" in error.expected

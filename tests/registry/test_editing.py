@@ -140,6 +140,7 @@ def test_records_map_the_registry_tables_and_their_rows(engine: Engine, sim: Bun
         ({"phenotype": None}, "the column is required"),
         ({"last_follow_up_date": "2020-01-01"}, r"a date \(datetime.date\)"),
         ({"last_follow_up_date": date(1990, 1, 1)}, "on or after onset"),
+        ({"admission_date": date(1990, 1, 1)}, "no earlier than 30 days before onset"),
         ({"onset_date": date(2020, 1, 1)}, "one of admission_date"),
     ],
 )
@@ -186,3 +187,25 @@ def test_a_change_made_between_read_and_write_is_a_conflict(
         )
     assert _episode(engine, "SIM01")["outcome"] == "died"
     assert [record.action for record in audit.records(engine)] == ["import"]
+
+
+def test_an_admission_up_to_30_days_before_onset_is_accepted_as_in_a_file(
+    engine: Engine, sim: Bundle
+) -> None:
+    """The reaction may begin in hospital: the same rule as episodes.csv."""
+    import_bundle(engine, sim, actor="tester", source="sim")
+    onset = _episode(engine, "SIM01")["onset_date"]
+    assert isinstance(onset, date)
+    admitted = onset - timedelta(days=30)
+    changes = {"admission_date": admitted}
+    update_episode(engine, "SIM01", expected_version=1, changes=changes, actor="a")
+    assert _episode(engine, "SIM01")["admission_date"] == admitted
+
+
+def test_a_follow_up_before_admission_is_refused(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    onset = _episode(engine, "SIM01")["onset_date"]
+    assert isinstance(onset, date)
+    changes = {"admission_date": onset + timedelta(days=5), "last_follow_up_date": onset}
+    with pytest.raises(InputError, match="on or after admission"):
+        update_episode(engine, "SIM01", expected_version=1, changes=changes, actor="a")

@@ -22,6 +22,7 @@ from typing import Any, Final
 import polars as pl
 
 from dresskit.course.bundle_schema import (
+    ADMISSION_DAYS_BEFORE_ONSET,
     ASSESSMENT_ANSWERS,
     FINDING_VALUES,
     FORMAT_NAME,
@@ -52,7 +53,7 @@ from dresskit.course.model import (
     SteroidSegment,
     WeightMeasurement,
 )
-from dresskit.errors import InputError, InputErrors
+from dresskit.errors import EMPTY_CELL, InputError, InputErrors
 
 __all__ = ["Bundle", "validate_tables"]
 
@@ -320,8 +321,9 @@ class _Problems:
 
     def add(self, table: str, row: int | None, field: str, value: object, expected: str) -> None:
         if len(self.errors) < self.cap:
+            shown = EMPTY_CELL if value is None else value
             self.errors.append(
-                InputError(field, value, expected, source=f"{self.source}/{table}.csv", row=row)
+                InputError(field, shown, expected, source=f"{self.source}/{table}.csv", row=row)
             )
         else:
             self.more += 1
@@ -807,7 +809,10 @@ def _treatments_check(
             problems.rows(
                 name,
                 frame,
-                (kind == treatment_kind) & ~unit.is_in(list(units)),
+                # A dose needs its unit: a missing one is never read as a default unit.
+                (kind == treatment_kind)
+                & (dose.is_not_null() | unit.is_not_null())
+                & ~unit.is_in(list(units)).fill_null(False),
                 "dose_unit",
                 f"for {treatment_kind}: one of " + ", ".join(units),
             )
@@ -975,9 +980,17 @@ def validate_tables(
     problems.rows(
         "episodes",
         episodes,
-        pl.col("admission_date") < pl.col("onset_date") - pl.duration(days=30),
+        pl.col("last_follow_up_date") < pl.col("admission_date"),
+        "last_follow_up_date",
+        "on or after admission_date",
+    )
+    problems.rows(
+        "episodes",
+        episodes,
+        pl.col("admission_date")
+        < pl.col("onset_date") - pl.duration(days=ADMISSION_DAYS_BEFORE_ONSET),
         "admission_date",
-        "no earlier than 30 days before onset_date",
+        f"no earlier than {ADMISSION_DAYS_BEFORE_ONSET} days before onset_date",
     )
     exposures = typed["drug_exposures"]
     _references(

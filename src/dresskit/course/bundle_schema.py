@@ -15,6 +15,7 @@ from dresskit.course.steroids import EQUIVALENT_DOSE_MG
 from dresskit.scoring import naranjo, who_umc
 
 __all__ = [
+    "ADMISSION_DAYS_BEFORE_ONSET",
     "ASSESSMENT_ANSWERS",
     "FINDING_VALUES",
     "FORMAT_NAME",
@@ -99,6 +100,10 @@ ASSESSMENT_ANSWERS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
     "who-umc": dict(who_umc.CHOICES),
 }
 
+
+#: An admission may precede the reaction's onset by this many days at most: the reaction can
+#: begin in hospital (docs/data-format.md, episodes.csv).
+ADMISSION_DAYS_BEFORE_ONSET: Final = 30
 
 TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
     "manifest": (Column("key", "text", True), Column("value", "text", True)),

@@ -10,14 +10,14 @@ transaction as the change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dresskit.course.bundle_schema import TABLES
+from dresskit.course.bundle_schema import ADMISSION_DAYS_BEFORE_ONSET, TABLES
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
 from dresskit.registry.records import EpisodeRecord
@@ -60,13 +60,26 @@ def _checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_dates(record: EpisodeRecord) -> None:
-    """Keep the ordering rules of docs/data-format.md: nothing before the onset."""
-    for name in ("admission_date", "last_follow_up_date"):
-        value = getattr(record, name)
-        if value is not None and value < record.onset_date:
-            raise InputError(
-                name, value.isoformat(), f"a date on or after onset {record.onset_date}"
-            )
+    """Keep the date rules of episodes.csv (docs/data-format.md) after the change."""
+    earliest_admission = record.onset_date - timedelta(days=ADMISSION_DAYS_BEFORE_ONSET)
+    if record.admission_date is not None and record.admission_date < earliest_admission:
+        raise InputError(
+            "admission_date",
+            record.admission_date.isoformat(),
+            f"no earlier than {ADMISSION_DAYS_BEFORE_ONSET} days before onset {record.onset_date}",
+        )
+    if record.last_follow_up_date < record.onset_date:
+        raise InputError(
+            "last_follow_up_date",
+            record.last_follow_up_date.isoformat(),
+            f"on or after onset {record.onset_date}",
+        )
+    if record.admission_date is not None and record.last_follow_up_date < record.admission_date:
+        raise InputError(
+            "last_follow_up_date",
+            record.last_follow_up_date.isoformat(),
+            f"on or after admission {record.admission_date}",
+        )
 
 
 def _load(session: Session, episode_id: str) -> EpisodeRecord:
