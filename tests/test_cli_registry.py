@@ -105,14 +105,22 @@ def test_export_import_export_gives_the_same_data(
     fresh = str(tmp_path / "fresh.sqlite3")
     assert runner.invoke(app, ["db", "init", "--db", fresh]).exit_code == 0
     source = exported / "records.csv" if format == "redcap" else exported
+    if format == "redcap":
+        assert {path.name for path in exported.iterdir()} == {
+            "records.csv",
+            "data_dictionary.csv",
+            "manifest.csv",
+        }
     result = runner.invoke(app, ["import", str(source), "--db", fresh, *import_args])
     assert result.exit_code == 0, result.output
     second = tmp_path / "second"
     assert runner.invoke(app, ["export", str(second), "--db", fresh]).exit_code == 0
     for name in (
+        "manifest",
         "patients",
         "episodes",
         "drug_exposures",
+        "drug_assessments",
         "observations",
         "findings",
         "treatments",

@@ -661,15 +661,9 @@ def db_status(db: _DbOption = None) -> None:
 def _read_any(source: str, format: str) -> Any:
     """Read a bundle, a FHIR R4 Bundle (.json) or REDCap records (.csv with --format redcap)."""
     if format == "redcap":
-        import polars as pl
+        from dresskit.registry.redcap import read_redcap_files
 
-        from dresskit.registry.redcap import read_redcap
-
-        try:
-            records = pl.read_csv(source, infer_schema=False)
-        except (OSError, pl.exceptions.PolarsError) as error:
-            raise InputError("<file>", source, f"a REDCap records CSV ({error})") from None
-        return read_redcap(records, source=source)
+        return read_redcap_files(Path(source))
     if format == "fhir" or (format == "auto" and source.endswith(".json")):
         from dresskit.registry.fhir import read_fhir
 
@@ -776,12 +770,9 @@ def export(
 
             write_fhir(bundle, out)
         elif format == "redcap":
-            from dresskit.registry.redcap import redcap_export
+            from dresskit.registry.redcap import write_redcap_files
 
-            records, dictionary = redcap_export(bundle)
-            out.mkdir(parents=True, exist_ok=True)
-            records.write_csv(out / "records.csv")
-            dictionary.write_csv(out / "data_dictionary.csv")
+            write_redcap_files(bundle, out)
         else:
             from dresskit.registry.bundle_files import write_bundle
 

@@ -17,9 +17,11 @@ from dresskit.registry.bundle_files import _tables, read_bundle
 from dresskit.registry.redcap import (
     DATA_DICTIONARY_HEADER,
     read_redcap,
+    read_redcap_files,
     redcap_data_dictionary,
     redcap_export,
     redcap_import,
+    write_redcap_files,
 )
 from tests.course.bundle_fixture import ROWS, tables
 
@@ -490,3 +492,43 @@ def test_import_without_manifest_writes_format_and_version() -> None:
     imported = redcap_import(records_of_fixture(), source="records.csv")
     assert imported["manifest"].rows() == [("format", "dresskit-bundle"), ("version", "1.0")]
     assert set(imported) == {"manifest", *BUNDLE_TABLES}
+
+
+def test_files_round_trip_keeps_the_manifest_beside_the_records(tmp_path: Path) -> None:
+    shen = read_bundle(EXAMPLES / "shen2024")
+    written = write_redcap_files(shen, tmp_path / "export")
+    assert [path.name for path in written] == ["records.csv", "data_dictionary.csv", "manifest.csv"]
+    assert not list((tmp_path / "export").glob(".*partial"))
+    for path in (tmp_path / "export", tmp_path / "export" / "records.csv"):
+        again = read_redcap_files(path)
+        assert again.manifest == shen.manifest
+        assert again.observations.equals(shen.observations)
+
+
+def test_records_without_a_manifest_file_get_format_and_version_only(tmp_path: Path) -> None:
+    shen = read_bundle(EXAMPLES / "shen2024")
+    write_redcap_files(shen, tmp_path)
+    (tmp_path / "manifest.csv").unlink()
+    assert set(read_redcap_files(tmp_path).manifest) == {"format", "version"}
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "row"),
+    [
+        ("name,value\nformat,dresskit-bundle\n", "header", None),
+        ("key,value\ntitle,a\ntitle,b\n", "key", 2),
+        ("key,value\ntitle,\n", "value", 1),
+    ],
+)
+def test_a_bad_manifest_file_is_named_with_its_row_and_field(
+    tmp_path: Path, content: str, field: str, row: int | None
+) -> None:
+    write_redcap_files(read_bundle(EXAMPLES / "shen2024"), tmp_path)
+    (tmp_path / "manifest.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_redcap_files(tmp_path)
+    assert (caught.value.source, caught.value.field, caught.value.row) == (
+        str(tmp_path / "manifest.csv"),
+        field,
+        row,
+    )

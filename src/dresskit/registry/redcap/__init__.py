@@ -34,7 +34,9 @@ letters, digits and ``_``) are written with ``_`` for the other characters (``wh
 
 The bundle's manifest is not part of the records (REDCap keeps the project title and notes in
 the project settings, not in records): :func:`redcap_import` writes ``format`` and
-``version`` and whatever entries the caller passes as ``manifest``.
+``version`` and whatever entries the caller passes as ``manifest``. On disk
+(:mod:`~dresskit.registry.redcap.files`), the export writes the manifest as ``manifest.csv``
+beside the records and the import reads it back from there.
 
 References
 ----------
@@ -49,13 +51,16 @@ References
 """
 
 from dresskit.registry.redcap.exporting import redcap_export
+from dresskit.registry.redcap.files import read_redcap_files, write_redcap_files
 from dresskit.registry.redcap.forms import DATA_DICTIONARY_HEADER, redcap_data_dictionary
 from dresskit.registry.redcap.importing import read_redcap, redcap_import
 
 __all__ = [
     "DATA_DICTIONARY_HEADER",
     "read_redcap",
+    "read_redcap_files",
     "redcap_data_dictionary",
     "redcap_export",
     "redcap_import",
+    "write_redcap_files",
 ]
