@@ -532,3 +532,17 @@ def test_a_bad_manifest_file_is_named_with_its_row_and_field(
         field,
         row,
     )
+
+
+def test_a_file_that_is_not_a_records_export_gets_one_error_naming_its_header() -> None:
+    patients = pl.DataFrame({"patient_id": ["P1"], "sex": ["female"]})
+    (error,) = errors_of(patients)
+    assert (error.field, error.value) == ("record_id", "patient_id,sex")
+    assert "REDCap records export" in error.expected
+
+
+def test_an_unknown_field_lists_the_fields_of_its_form() -> None:
+    records = records_of_fixture().with_columns(pl.lit("x").alias("trt_dosage"))
+    (error,) = errors_of(records)
+    assert "trt_dose_unit" in error.expected
+    assert "obs_value" not in error.expected

@@ -146,13 +146,27 @@ def read_tables(path: str | Path) -> dict[str, pl.DataFrame]:
     location = Path(path)
     if not location.exists():
         raise InputErrors(
-            [InputError("<bundle>", str(path), "an existing folder, .zip or .xlsx bundle")]
+            [
+                InputError(
+                    "<bundle>",
+                    str(path),
+                    "an existing folder, .zip or .xlsx bundle",
+                    source=str(path),
+                )
+            ]
         )
     if location.is_dir():
         files = sorted(location.glob("*.csv"))
         if not files:
             raise InputErrors(
-                [InputError("<bundle>", str(path), "a folder holding the bundle's .csv files")]
+                [
+                    InputError(
+                        "<bundle>",
+                        str(path),
+                        "a folder holding the bundle's .csv files",
+                        source=str(path),
+                    )
+                ]
             )
         return {file.stem: _read_csv(file, str(file)) for file in files}
     if location.suffix.lower() == ".zip":
@@ -166,7 +180,14 @@ def read_tables(path: str | Path) -> dict[str, pl.DataFrame]:
             members = [m for m in archive.namelist() if m.endswith(".csv") and "__MACOSX" not in m]
             if not members:
                 raise InputErrors(
-                    [InputError("<bundle>", str(path), "a .zip holding the bundle's .csv files")]
+                    [
+                        InputError(
+                            "<bundle>",
+                            str(path),
+                            "a .zip holding the bundle's .csv files",
+                            source=str(path),
+                        )
+                    ]
                 )
             return {
                 Path(member).stem: _read_csv(archive.read(member), f"{path}:{member}")
@@ -179,7 +200,9 @@ def read_tables(path: str | Path) -> dict[str, pl.DataFrame]:
             InputError(
                 "<bundle>",
                 str(path),
-                "a folder of .csv files, a .zip of them, or an .xlsx workbook",
+                "a folder of .csv files, a .zip of them, or an .xlsx workbook (a single table "
+                "file is not a bundle: give its folder)",
+                source=str(path),
             )
         ]
     )

@@ -97,6 +97,17 @@ def _as_cells(records: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_header(columns: list[str], problems: _Problems) -> bool:
+    if RECORD_ID not in columns:
+        # Not a records export at all (a bundle table, another project's file): one error
+        # naming the header, not one per column.
+        problems.add(
+            None,
+            RECORD_ID,
+            ",".join(columns[:8]) + (",..." if len(columns) > 8 else ""),
+            "a REDCap records export of the dresskit project (a record_id column and the "
+            "fields of its data dictionary, as `dresskit export --format redcap` writes)",
+        )
+        return False
     if "redcap_event_name" in columns:
         problems.add(
             None,
@@ -107,15 +118,16 @@ def _check_header(columns: list[str], problems: _Problems) -> bool:
     for column in columns:
         if column in _KNOWN_COLUMNS or column in (*_IGNORED_SYSTEM_COLUMNS, "redcap_event_name"):
             continue
+        # The fields of the same form when the prefix is one (a typo), else all of them.
+        prefix = column.split("_", 1)[0] + "_"
+        accepted = [known for known in _KNOWN_COLUMNS if known.startswith(prefix)]
         problems.add(
             None,
             column,
             column,
-            "a field of the dresskit REDCap data dictionary: " + ", ".join(_KNOWN_COLUMNS),
+            "a field of the dresskit REDCap data dictionary: "
+            + ", ".join(accepted or _KNOWN_COLUMNS),
         )
-    if RECORD_ID not in columns:
-        problems.add(None, RECORD_ID, None, "present: the record id column (the patient id)")
-        return False
     return True
 
 
