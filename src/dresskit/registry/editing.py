@@ -23,7 +23,13 @@ from dresskit.registry import audit
 from dresskit.registry.records import EpisodeRecord
 from dresskit.registry.schema import CHILD_TABLES, table
 
-__all__ = ["EDITABLE_EPISODE_COLUMNS", "ConflictError", "delete_episode", "update_episode"]
+__all__ = [
+    "EDITABLE_EPISODE_COLUMNS",
+    "ConflictError",
+    "delete_episode",
+    "read_episode",
+    "update_episode",
+]
 
 #: Episode columns that may change here; the ids are the source identifiers and stay fixed,
 #: and the onset date anchors every derived day count (change it by re-importing).
@@ -89,6 +95,37 @@ def _load(session: Session, episode_id: str) -> EpisodeRecord:
     if record is None:
         raise InputError("episode_id", episode_id, "an episode of the registry")
     return record
+
+
+def _row_counts(session: Session, episode_id: str) -> dict[str, int]:
+    return {
+        name: int(
+            session.execute(
+                select(func.count())
+                .select_from(table(name))
+                .where(table(name).c.episode_id == episode_id)
+            ).scalar_one()
+        )
+        for name in CHILD_TABLES
+    }
+
+
+def read_episode(engine: Engine, episode_id: str) -> dict[str, Any]:
+    """Return one episode's columns, its ``version`` (to pass to a change) and row counts.
+
+    Raises
+    ------
+    InputError
+        For an unknown episode.
+    """
+    with Session(engine) as session:
+        record = _load(session, episode_id)
+        columns = {
+            column.name: getattr(record, column.name)
+            for column in table("episodes").columns
+            if column.name != "id"
+        }
+        return {**columns, "rows": _row_counts(session, episode_id)}
 
 
 def update_episode(
@@ -169,16 +206,7 @@ def delete_episode(engine: Engine, episode_id: str, *, expected_version: int, ac
             raise ConflictError(
                 _conflict(episode_id, record.version, expected_version, "nothing deleted")
             )
-        counts = {
-            name: int(
-                session.execute(
-                    select(func.count())
-                    .select_from(table(name))
-                    .where(table(name).c.episode_id == episode_id)
-                ).scalar_one()
-            )
-            for name in CHILD_TABLES
-        }
+        counts = _row_counts(session, episode_id)
         before = {
             column.name: getattr(record, column.name)
             for column in table("episodes").columns

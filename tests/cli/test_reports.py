@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from dresskit.cli import app
 
 runner = CliRunner()
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def test_report_writes_html_pdf_tables_and_figures(tmp_path: Path) -> None:

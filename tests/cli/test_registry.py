@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dresskit.cli import app
 
 runner = CliRunner()
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 @pytest.fixture
