@@ -1,17 +1,18 @@
-"""Save and load whole courses: import a validated bundle, load it back, change an episode.
+"""Save and load whole courses: import a validated bundle, load it back.
 
 An import is one transaction: patients and episodes are upserted by their ids (the source
 identifiers), every row that belongs to an imported episode is replaced, and the audit record
 is written in the same transaction, so a failed or interrupted import leaves the registry as
 it was, and importing the same bundle twice gives the same registry. Rows go in through the
-bulk paths of each database: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+bulk paths of each database: ``executemany`` on SQLite, binary ``COPY`` on PostgreSQL
+(:mod:`.copy_binary`).
 
 Loading reads every table back as the text tables of a bundle and validates them with the
 same rules as a file (:func:`dresskit.course.bundle.validate_tables`), so a course from the
 registry and from the bundle it was imported from are identical.
 
-Changes to an episode use optimistic locking: the caller passes the version it read; a
-stale version is refused with :class:`ConflictError`, never overwritten.
+Changes to one episode (optimistic locking, :class:`ConflictError`) live in :mod:`.editing`
+and are re-exported here.
 """
 
 from __future__ import annotations
