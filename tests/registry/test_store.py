@@ -27,6 +27,7 @@ from dresskit.registry.db import database_url, engine_for
 from dresskit.registry.migrate import schema_status, upgrade
 from dresskit.registry.schema import metadata, table
 from dresskit.registry.store import (
+    ImportRefusedError,
     NotInitialisedError,
     import_bundle,
     load_bundle,
@@ -175,7 +176,7 @@ def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
             .alias("patient_id")
         ),
     )
-    with pytest.raises(Exception, match=r"(?i)foreign key|violates"):
+    with pytest.raises(ImportRefusedError, match=r"(?i)nothing was written: .*(foreign key)"):
         import_bundle(engine, broken, actor="tester", source="broken")
     assert {name: _count(engine, name) for name in (*TABLES, "audit_log")} == dict.fromkeys(
         (*TABLES, "audit_log"), 0

@@ -42,6 +42,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from dresskit.course.bundle import Bundle, validate_tables
 from dresskit.course.bundle_schema import TABLES
@@ -55,6 +56,7 @@ from dresskit.registry.schema import CHILD_TABLES, table
 
 __all__ = [
     "ConflictError",
+    "ImportRefusedError",
     "ImportReport",
     "NotInitialisedError",
     "delete_episode",
@@ -73,6 +75,10 @@ _BATCH = 100_000
 #: meanwhile. A small import into a large table keeps its indexes: rebuilding them would cost
 #: more than it saves.
 _LARGE = 100_000
+
+
+class ImportRefusedError(DresskitError):
+    """The database refused a validated import (it was rolled back: nothing was written)."""
 
 
 class NotInitialisedError(DresskitError):
@@ -219,48 +225,19 @@ def import_bundle(
     now = datetime.now(tz=UTC)
     episode_ids = bundle.episodes.get_column("episode_id").to_list()
     rows = {name: getattr(bundle, name).height for name in CHILD_TABLES}
-    with engine.begin() as connection:
-        _require_tables(connection)
-        if connection.dialect.name == "sqlite":
-            # Check foreign keys once, at commit, instead of row by row (a violation still
-            # fails the commit and rolls everything back); about 1.5x faster bulk loads.
-            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        _upsert(connection, "patients", "patient_id", _python_rows(bundle.patients), now)
-        _upsert(connection, "episodes", "episode_id", _python_rows(bundle.episodes), now)
-        for name in CHILD_TABLES:
-            child = table(name)
-            for start in range(0, len(episode_ids), 5_000):
-                connection.execute(
-                    delete(child).where(child.c.episode_id.in_(episode_ids[start : start + 5_000]))
-                )
-            if progress is not None:
-                progress(name)
-            frame = getattr(bundle, name).select([c.name for c in TABLES[name]])
-            if frame.height >= max(_LARGE, _highest_id(connection, name)):
-                with _without_indexes(connection, name):
-                    _bulk_insert(connection, name, frame)
-            else:
-                _bulk_insert(connection, name, frame)
-        manifest = table("manifest")
-        for key, value in bundle.manifest.items():
-            insert = _insert(connection, manifest).values(key=key, value=value)
-            connection.execute(
-                insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    database_errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
+    try:
+        with engine.begin() as connection:
+            digest = _write_import(
+                connection, bundle, episode_ids, rows, now, actor, source, progress
             )
-        digest = audit.append(
-            connection,
-            actor=actor,
-            action="import",
-            entity="bundle",
-            entity_id=source,
-            after={
-                "patients": bundle.patients.height,
-                "episodes": bundle.episodes.height,
-                "episode_ids": episode_ids,
-                "rows": rows,
-            },
-            at=now,
-        )
+    except database_errors as error:
+        # Validation leaves little for the database to refuse (a text it cannot store, a
+        # constraint changed by hand); the transaction is rolled back either way.
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise ImportRefusedError(
+            f"the database refused the import of {source}, and nothing was written: {reason}"
+        ) from error
     return ImportReport(
         source=source,
         patients=bundle.patients.height,
@@ -268,6 +245,61 @@ def import_bundle(
         rows=rows,
         audit_hash=digest,
     )
+
+
+def _write_import(
+    connection: Connection,
+    bundle: Bundle,
+    episode_ids: list[str],
+    rows: dict[str, int],
+    now: datetime,
+    actor: str,
+    source: str,
+    progress: Callable[[str], None] | None,
+) -> str:
+    """Write one import in the caller's transaction; return the audit record's hash."""
+    _require_tables(connection)
+    if connection.dialect.name == "sqlite":
+        # Check foreign keys once, at commit, instead of row by row (a violation still
+        # fails the commit and rolls everything back); about 1.5x faster bulk loads.
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    _upsert(connection, "patients", "patient_id", _python_rows(bundle.patients), now)
+    _upsert(connection, "episodes", "episode_id", _python_rows(bundle.episodes), now)
+    for name in CHILD_TABLES:
+        child = table(name)
+        for start in range(0, len(episode_ids), 5_000):
+            connection.execute(
+                delete(child).where(child.c.episode_id.in_(episode_ids[start : start + 5_000]))
+            )
+        if progress is not None:
+            progress(name)
+        frame = getattr(bundle, name).select([c.name for c in TABLES[name]])
+        if frame.height >= max(_LARGE, _highest_id(connection, name)):
+            with _without_indexes(connection, name):
+                _bulk_insert(connection, name, frame)
+        else:
+            _bulk_insert(connection, name, frame)
+    manifest = table("manifest")
+    for key, value in bundle.manifest.items():
+        insert = _insert(connection, manifest).values(key=key, value=value)
+        connection.execute(
+            insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+        )
+    digest = audit.append(
+        connection,
+        actor=actor,
+        action="import",
+        entity="bundle",
+        entity_id=source,
+        after={
+            "patients": bundle.patients.height,
+            "episodes": bundle.episodes.height,
+            "episode_ids": episode_ids,
+            "rows": rows,
+        },
+        at=now,
+    )
+    return digest
 
 
 def _highest_id(connection: Connection, name: str) -> int:
