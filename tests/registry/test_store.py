@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
@@ -163,6 +164,27 @@ def test_bulk_path_ids_stay_unique_after_reimport(engine: Engine, sim: Bundle) -
     with engine.connect() as connection:
         ids = connection.execute(select(observations.c.id)).scalars().all()
     assert len(ids) == len(set(ids)) == sim.observations.height
+
+
+@pytest.mark.usefixtures("small_bulk_thresholds")
+def test_only_an_import_that_at_least_doubles_a_table_rebuilds_its_indexes(
+    engine: Engine, sim: Bundle, shen: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilt: list[str] = []
+    original = store._without_indexes
+
+    def spy(connection: Connection, name: str) -> AbstractContextManager[None]:
+        rebuilt.append(name)
+        return original(connection, name)
+
+    monkeypatch.setattr(store, "_without_indexes", spy)
+    import_bundle(engine, sim, actor="tester", source="sim")  # into empty tables
+    assert "observations" in rebuilt
+    rebuilt.clear()
+    import_bundle(engine, shen, actor="tester", source="shen")  # 36 rows beside 2055
+    assert "observations" not in rebuilt
+    import_bundle(engine, sim, actor="tester", source="sim")  # replaces its own 2055 rows
+    assert "observations" in rebuilt
 
 
 def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
