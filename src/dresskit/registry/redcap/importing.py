@@ -9,6 +9,7 @@ from typing import Final
 import polars as pl
 
 from dresskit.course.bundle import Bundle, validate_tables
+from dresskit.course.bundle_problems import ProblemCollector
 from dresskit.course.bundle_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -33,42 +34,12 @@ from dresskit.registry.redcap.forms import (
     REPEAT_INSTRUMENT,
 )
 
+#: The one "table" of a REDCap import: every problem is located in the records file.
+_RECORDS: Final = "records"
 
-class _Problems:
-    def __init__(self, source: str, cap: int = 1000) -> None:
-        self.source = source
-        self.cap = cap
-        self.errors: list[InputError] = []
-        self.more = 0
 
-    def add(self, row: int | None, field: str, value: object, expected: str) -> None:
-        if len(self.errors) < self.cap:
-            self.errors.append(InputError(field, value, expected, source=self.source, row=row))
-        else:
-            self.more += 1
-
-    def rows(self, frame: pl.DataFrame, failing: pl.Expr, field: str, expected: str) -> None:
-        bad = frame.filter(failing.fill_null(False))
-        value = field if field in bad.columns else _ROW
-        for row, got in bad.select(_ROW, value).head(self.cap).iter_rows():
-            self.add(row, field, got, expected)
-        if bad.height > self.cap:
-            self.more += bad.height - self.cap
-
-    def raise_if_any(self) -> None:
-        if not self.errors:
-            return
-        errors = list(self.errors)
-        if self.more:
-            errors.append(
-                InputError(
-                    "<records>",
-                    f"{self.more} more problem(s)",
-                    "fixed as well (the first ones are listed above)",
-                    source=self.source,
-                )
-            )
-        raise InputErrors(errors)
+def _problem_collector(source: str) -> ProblemCollector:
+    return ProblemCollector(source, 1000, file_of=lambda _table: source, summary_field="<records>")
 
 
 def _known_columns() -> tuple[str, ...]:
@@ -96,11 +67,12 @@ def _as_cells(records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _check_header(columns: list[str], problems: _Problems) -> bool:
+def _check_header(columns: list[str], problems: ProblemCollector) -> bool:
     if RECORD_ID not in columns:
         # Not a records export at all (a bundle table, another project's file): one error
         # naming the header, not one per column.
         problems.add(
+            _RECORDS,
             None,
             RECORD_ID,
             ",".join(columns[:8]) + (",..." if len(columns) > 8 else ""),
@@ -110,6 +82,7 @@ def _check_header(columns: list[str], problems: _Problems) -> bool:
         return False
     if "redcap_event_name" in columns:
         problems.add(
+            _RECORDS,
             None,
             "redcap_event_name",
             "redcap_event_name",
@@ -122,6 +95,7 @@ def _check_header(columns: list[str], problems: _Problems) -> bool:
         prefix = column.split("_", 1)[0] + "_"
         accepted = [known for known in _KNOWN_COLUMNS if known.startswith(prefix)]
         problems.add(
+            _RECORDS,
             None,
             column,
             column,
@@ -131,13 +105,16 @@ def _check_header(columns: list[str], problems: _Problems) -> bool:
     return True
 
 
-def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
+def _check_rows(frame: pl.DataFrame, problems: ProblemCollector) -> None:
     instrument, instance = pl.col(REPEAT_INSTRUMENT), pl.col(REPEAT_INSTANCE)
     number = instance.cast(pl.Int64, strict=False)
     repeating = instrument.is_in(list(_REPEATING))
     patient_row = instrument.is_null()
-    problems.rows(frame, pl.col(RECORD_ID).is_null(), RECORD_ID, "a record id (the patient id)")
     problems.rows(
+        _RECORDS, frame, pl.col(RECORD_ID).is_null(), RECORD_ID, "a record id (the patient id)"
+    )
+    problems.rows(
+        _RECORDS,
         frame,
         instrument.is_not_null() & ~repeating,
         REPEAT_INSTRUMENT,
@@ -146,12 +123,14 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
         + " (or empty for the patient form)",
     )
     problems.rows(
+        _RECORDS,
         frame,
         repeating & (number.is_null() | (number < 1)),
         REPEAT_INSTANCE,
         "a whole number from 1 (the instance of the repeating instrument)",
     )
     problems.rows(
+        _RECORDS,
         frame,
         patient_row & instance.is_not_null(),
         REPEAT_INSTANCE,
@@ -170,6 +149,7 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
             wrong.select(_ROW, name, row_form.alias("__form")).head(problems.cap).iter_rows()
         ):
             problems.add(
+                _RECORDS,
                 row,
                 name,
                 value,
@@ -178,12 +158,14 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
     for name in frame.columns:
         if name in _COMPLETE:
             problems.rows(
+                _RECORDS,
                 frame,
                 pl.col(name).is_not_null() & ~pl.col(name).is_in(list(_COMPLETE_VALUES)),
                 name,
                 "a form status: 0 (incomplete), 1 (unverified) or 2 (complete)",
             )
     problems.rows(
+        _RECORDS,
         frame,
         repeating
         & number.is_not_null()
@@ -193,6 +175,7 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
     )
     patients = frame.filter(patient_row & pl.col(RECORD_ID).is_not_null())
     problems.rows(
+        _RECORDS,
         patients,
         pl.col(RECORD_ID).is_duplicated(),
         RECORD_ID,
@@ -200,6 +183,7 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
     )
     orphans = frame.filter(repeating).join(patients.select(RECORD_ID), on=RECORD_ID, how="anti")
     problems.rows(
+        _RECORDS,
         orphans,
         pl.col(RECORD_ID).is_first_distinct(),
         RECORD_ID,
@@ -226,6 +210,7 @@ def _check_rows(frame: pl.DataFrame, problems: _Problems) -> None:
             elsewhere.sort(_ROW).select(_ROW, name, RECORD_ID).head(problems.cap).iter_rows()
         ):
             problems.add(
+                _RECORDS,
                 row,
                 name,
                 value,
@@ -240,7 +225,7 @@ class _Imported:
 
 
 def _import(records: pl.DataFrame, *, source: str, manifest: Mapping[str, str] | None) -> _Imported:
-    problems = _Problems(source)
+    problems = _problem_collector(source)
     if not _check_header(records.columns, problems):
         problems.raise_if_any()
     frame = _as_cells(records)
