@@ -236,6 +236,12 @@ def test_a_follow_up_before_admission_is_refused() -> None:
     assert (error.row, error.field, error.value) == (1, "last_follow_up_date", date(2020, 3, 8))
 
 
+def test_a_nul_character_in_text_is_refused() -> None:
+    error = only(with_row("findings", 0, detail="rash\x00"))
+    assert (error.field, error.row, error.value) == ("detail", 1, "rash\x00")
+    assert "NUL" in error.expected
+
+
 def test_steroid_agent_outside_the_equivalence_table_is_refused() -> None:
     error = only(with_row("treatments", 0, agent="budesonide"))
     assert "methylprednisolone" in error.expected

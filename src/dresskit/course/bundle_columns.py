@@ -83,6 +83,16 @@ def _typed(name: str, frame: pl.DataFrame, problems: ProblemCollector) -> pl.Dat
         col = pl.col(column.name)
         if column.required:
             checks.append((col.is_null(), column.name, "a value (this column is required)"))
+        if column.kind == "text" and frame.schema[column.name] == pl.Utf8:
+            # PostgreSQL cannot store a NUL in text, and in a CSV it means a damaged file:
+            # refused here, so that a bundle valid on SQLite is valid everywhere.
+            checks.append(
+                (
+                    col.str.contains("\x00", literal=True),
+                    column.name,
+                    "text without NUL characters (a NUL usually means a damaged file)",
+                )
+            )
         if column.kind == "code":
             if frame.schema[column.name] == pl.Utf8:  # an enumeration read was checked already
                 checks.append(
