@@ -35,6 +35,24 @@ def test_every_change_is_recorded_with_who_what_before_and_after(audited: Engine
     assert json.loads(records[1].after or "") == {"outcome": "ongoing"}
 
 
+def test_an_import_records_what_it_replaced_before_and_what_it_wrote_after(
+    audited: Engine,
+) -> None:
+    first = audit.records(audited)[0]
+    assert first.before is None  # everything was new
+    shen = read_bundle(EXAMPLES / "shen2024")
+    import_bundle(audited, read_bundle(EXAMPLES / "sim2022"), actor="d", source="sim again")
+    import_bundle(audited, shen, actor="e", source="shen")
+    again, new = audit.records(audited)[-2:]
+    before = json.loads(again.before or "")
+    assert before["episode_versions"]["SIM03"] == 2  # the version the update had made
+    assert before["episode_versions"]["SIM01"] == 1
+    assert before["rows"]["observations"] == read_bundle(EXAMPLES / "sim2022").observations.height
+    assert json.loads(again.after or "")["episodes"] == 18
+    assert new.before is None
+    assert json.loads(new.after or "")["episode_ids"] == shen.episodes["episode_id"].to_list()
+
+
 def test_update_record_holds_no_more_identifiers_than_the_change(audited: Engine) -> None:
     record = audit.records(audited)[1]
     text = (record.before or "") + (record.after or "")

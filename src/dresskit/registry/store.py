@@ -263,14 +263,18 @@ def _write_import(
         # Check foreign keys once, at commit, instead of row by row (a violation still
         # fails the commit and rolls everything back); about 1.5x faster bulk loads.
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    replaced = _existing_versions(connection, episode_ids)
     _upsert(connection, "patients", "patient_id", _python_rows(bundle.patients), now)
     _upsert(connection, "episodes", "episode_id", _python_rows(bundle.episodes), now)
+    rows_replaced: dict[str, int] = {}
     for name in CHILD_TABLES:
         child = table(name)
+        rows_replaced[name] = 0
         for start in range(0, len(episode_ids), 5_000):
-            connection.execute(
+            deleted = connection.execute(
                 delete(child).where(child.c.episode_id.in_(episode_ids[start : start + 5_000]))
             )
+            rows_replaced[name] += max(deleted.rowcount, 0)
         if progress is not None:
             progress(name)
         frame = getattr(bundle, name).select([c.name for c in TABLES[name]])
@@ -293,6 +297,9 @@ def _write_import(
         action="import",
         entity="bundle",
         entity_id=source,
+        # Before: the episodes this import replaced (with the version they had) and how many
+        # of their rows went; none for an import that only creates.
+        before={"episode_versions": replaced, "rows": rows_replaced} if replaced else None,
         after={
             "patients": bundle.patients.height,
             "episodes": bundle.episodes.height,
@@ -302,6 +309,21 @@ def _write_import(
         at=now,
     )
     return digest
+
+
+def _existing_versions(connection: Connection, episode_ids: list[str]) -> dict[str, int]:
+    """Return the version of each of ``episode_ids`` the registry already holds."""
+    episodes = table("episodes")
+    versions: dict[str, int] = {}
+    for start in range(0, len(episode_ids), 5_000):
+        batch = episode_ids[start : start + 5_000]
+        query = select(episodes.c.episode_id, episodes.c.version).where(
+            episodes.c.episode_id.in_(batch)
+        )
+        versions.update(
+            {str(row.episode_id): int(row.version) for row in connection.execute(query)}
+        )
+    return versions
 
 
 def _row_count(connection: Connection, name: str) -> int:
