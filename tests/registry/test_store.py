@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from dresskit.analysis.course_table import course_table
 from dresskit.course.bundle import Bundle
 from dresskit.errors import InputError
-from dresskit.registry import store
+from dresskit.registry import audit, store
 from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.db import database_url, engine_for
 from dresskit.registry.migrate import schema_status, upgrade
@@ -32,6 +32,8 @@ from dresskit.registry.store import (
     NotInitialisedError,
     import_bundle,
     load_bundle,
+    load_course,
+    save_courses,
 )
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -277,9 +279,27 @@ def test_environment_names_the_database(monkeypatch: pytest.MonkeyPatch) -> None
 def test_one_course_loads_from_its_own_rows_and_equals_the_bundles(
     engine: Engine, sim: Bundle
 ) -> None:
-    from dresskit.registry.store import load_course
-
     import_bundle(engine, sim, actor="tester", source="sim")
     assert load_course(engine, "SIM14") == sim.course("SIM14")
     with pytest.raises(InputError, match="an episode of the registry"):
         load_course(engine, "O'Brien")
+
+
+def test_saved_courses_load_back_equal_and_replace_the_episode(engine: Engine, sim: Bundle) -> None:
+    import_bundle(engine, sim, actor="tester", source="sim")
+    course = sim.course("SIM07")
+    shorter = replace(course, observations=course.observations[:10])
+    report = save_courses(engine, [shorter], actor="alice")
+    assert (report.episodes, report.rows["observations"]) == (1, 10)
+    assert load_course(engine, "SIM07") == shorter
+    assert load_course(engine, "SIM08") == sim.course("SIM08")  # the others are untouched
+    record = audit.records(engine)[-1]
+    assert (record.actor, record.action) == ("alice", "import")
+
+
+def test_a_course_the_bundle_cannot_hold_is_refused_and_nothing_is_written(
+    engine: Engine, sim: Bundle
+) -> None:
+    with pytest.raises(InputError, match="notes"):
+        save_courses(engine, [replace(sim.course("SIM07"), notes=("a note",))], actor="alice")
+    assert _count(engine, "episodes") == 0

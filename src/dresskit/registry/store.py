@@ -20,7 +20,7 @@ from __future__ import annotations
 import gc
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from dresskit.course.bundle import Bundle, validate_tables
+from dresskit.course.bundle_from_courses import course_tables
 from dresskit.course.bundle_schema import TABLES
 from dresskit.course.model import PatientCourse
 from dresskit.errors import DresskitError, InputError
@@ -64,6 +65,7 @@ __all__ = [
     "load_bundle",
     "load_course",
     "load_tables",
+    "save_courses",
     "update_episode",
 ]
 
@@ -245,6 +247,29 @@ def import_bundle(
         rows=rows,
         audit_hash=digest,
     )
+
+
+def save_courses(
+    engine: Engine,
+    courses: Iterable[PatientCourse],
+    *,
+    actor: str,
+    source: str = "courses saved from Python",
+) -> ImportReport:
+    """Save whole courses: each replaces the episode (and all its rows) the registry held.
+
+    The courses are laid out as a bundle (:func:`dresskit.course.bundle_from_courses.
+    course_tables`), validated with the bundle's rules, and imported in one transaction with
+    its audit record, exactly as a file would be; :func:`load_course` gives each back equal.
+
+    Raises
+    ------
+    InputError, InputErrors
+        For what the bundle cannot hold (free-text notes, a patient described two ways) or a
+        rule it breaks; nothing is written.
+    """
+    bundle = validate_tables(course_tables(courses), source=source)
+    return import_bundle(engine, bundle, actor=actor, source=source)
 
 
 def _write_import(
