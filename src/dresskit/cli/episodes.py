@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from dresskit.cli.common import DbOption, UserOption, actor_name, app, domain_errors, stdout
+from dresskit.course.bundle_schema import TABLES
 from dresskit.errors import InputError
 
 episode_app = typer.Typer(help="Show, change or delete one episode of the registry.")
@@ -25,7 +26,8 @@ _VersionOption = Annotated[
         help="The version you read (`dresskit episode show`); a stale one is refused.",
     ),
 ]
-_DATE_COLUMNS = ("admission_date", "last_follow_up_date")
+#: The episode columns written as dates, from the bundle's declarations.
+_DATE_COLUMNS = frozenset(column.name for column in TABLES["episodes"] if column.kind == "date")
 
 
 def _parse_assignment(assignment: str) -> tuple[str, Any]:
