@@ -13,7 +13,7 @@ first (Patient, Condition, MedicationStatement) tell the ones that refer to them
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -182,6 +182,22 @@ class DocumentReader:
         if required:
             self.problem(f"{path}.extension", MISSING, f"an extension with url {url} ({what})")
         return None
+
+    def extension_code(
+        self, node: Mapping[str, object], url: str, path: str, choices: Sequence[str]
+    ) -> str | None:
+        """Return the ``valueCode`` of the required extension ``url``, one of ``choices``."""
+        found = self.extension(node, url, path, required=True, what="valueCode")
+        if found is None:
+            return None
+        return self.string(
+            found[1],
+            "valueCode",
+            found[0],
+            required=True,
+            expected="one of " + ", ".join(choices),
+            choices=choices,
+        )
 
     def identifier(
         self, node: Mapping[str, object], system: str, path: str, *, what: str

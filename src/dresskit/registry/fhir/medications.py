@@ -30,17 +30,7 @@ def read_medication_statement(
     episode = reader.episode_of(resource, path, subject_required=True)
     drug, atc = _medication(reader, resource, path)
     roles = TABLES["drug_exposures"][3].codes
-    role = None
-    found = reader.extension(resource, EXT_ROLE, path, required=True, what="valueCode")
-    if found is not None:
-        role = reader.string(
-            found[1],
-            "valueCode",
-            found[0],
-            required=True,
-            expected="one of " + ", ".join(roles),
-            choices=roles,
-        )
+    role = reader.extension_code(resource, EXT_ROLE, path, roles)
     start = stop = None
     period = reader.child(resource, "effectivePeriod", path, required=False, what="a Period")
     if period is not None:
@@ -92,16 +82,7 @@ def read_medication_administration(
     episode = reader.episode_of(resource, path, subject_required=True)
     kinds = tuple(TREATMENT_DOSE_UNITS)
     values: dict[str, str | None] = {"episode_id": None if episode is None else episode[0]}
-    found = reader.extension(resource, EXT_KIND, path, required=True, what="valueCode")
-    if found is not None:
-        values["kind"] = reader.string(
-            found[1],
-            "valueCode",
-            found[0],
-            required=True,
-            expected="one of " + ", ".join(kinds),
-            choices=kinds,
-        )
+    values["kind"] = reader.extension_code(resource, EXT_KIND, path, kinds)
     values["agent"] = _medication(reader, resource, path)[0]
     period = reader.child(
         resource, "effectivePeriod", path, required=True, what="a Period with a start"

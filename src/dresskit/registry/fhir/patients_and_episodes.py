@@ -107,16 +107,7 @@ def read_condition(
                 found[1], "valueDate", found[0], required=True, what=column
             )
     outcomes = TABLES["episodes"][5].codes
-    found = reader.extension(resource, EXT_OUTCOME, path, required=True, what="valueCode")
-    if found is not None:
-        values["outcome"] = reader.string(
-            found[1],
-            "valueCode",
-            found[0],
-            required=True,
-            expected="one of " + ", ".join(outcomes),
-            choices=outcomes,
-        )
+    values["outcome"] = reader.extension_code(resource, EXT_OUTCOME, path, outcomes)
     if episode_id is not None:
         reader.episodes[index] = (episode_id, patient_index)
     reader.add_row("episodes", path, values)
