@@ -26,15 +26,7 @@ from dresskit.registry.redcap import (
 from tests.course.bundle_fixture import ROWS, tables
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-BUNDLE_TABLES = (
-    "patients",
-    "episodes",
-    "drug_exposures",
-    "drug_assessments",
-    "observations",
-    "findings",
-    "treatments",
-)
+BUNDLE_TABLES = tuple(name for name in TABLES if name != "manifest")
 PREFIXES = {
     "patients": "pat_",
     "episodes": "epi_",

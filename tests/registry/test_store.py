@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
 from dresskit.course.bundle import Bundle
+from dresskit.course.bundle_schema import TABLES as BUNDLE_SCHEMA
 from dresskit.errors import InputError
 from dresskit.registry import audit, store
 from dresskit.registry.bundle_files import read_bundle
@@ -37,15 +38,7 @@ from dresskit.registry.store import (
 )
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-TABLES = (
-    "patients",
-    "episodes",
-    "drug_exposures",
-    "drug_assessments",
-    "observations",
-    "findings",
-    "treatments",
-)
+TABLES = tuple(name for name in BUNDLE_SCHEMA if name != "manifest")
 
 
 @pytest.fixture(scope="module")
