@@ -6,11 +6,9 @@ after IVIG start, patient 18 died 25 days after (``examples/sim2022``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
@@ -20,22 +18,9 @@ from dresskit.analysis.figures.swimmer import plot_swimmer
 from dresskit.analysis.swimmer import SwimmerLane, swimmer_lanes
 from dresskit.course.vectorised import index_dates
 from dresskit.registry.bundle_files import read_bundle
+from tests.analysis.figures.lines import xdata, ydata
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-def xdata(line: Line2D) -> list[float]:
-    return [float(x) for x in np.asarray(line.get_xdata(), dtype=float)]
-
-
-def ydata(line: Line2D) -> list[float]:
-    return [float(y) for y in np.asarray(line.get_ydata(), dtype=float)]
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ Numbers: Shen C et al. J Investig Allergol Clin Immunol 2024;34(2):145-147 as en
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -22,22 +21,9 @@ from dresskit.analysis.timeline import CourseTimeline, course_timeline
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.errors import InputError
 from dresskit.registry.bundle_files import read_bundle
+from tests.analysis.figures.lines import xdata, ydata
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-def xdata(line: Line2D) -> list[float]:
-    return [float(x) for x in np.asarray(line.get_xdata(), dtype=float)]
-
-
-def ydata(line: Line2D) -> list[float]:
-    return [float(y) for y in np.asarray(line.get_ydata(), dtype=float)]
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
