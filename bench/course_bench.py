@@ -29,6 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dresskit.bundle import read_bundle
 from dresskit.course.outcomes import (
     days_to_alt_normalisation,
     days_to_defervescence,
@@ -38,7 +39,6 @@ from dresskit.course.outcomes import (
     steroid_days_before_index,
 )
 from dresskit.course.vectorised import outcome_table
-from dresskit.registry.bundle_files import read_bundle
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _shared import add_bundle_arguments, bundle_path, peak_rss_mib

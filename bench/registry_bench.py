@@ -35,7 +35,7 @@ from _shared import add_bundle_arguments, bundle_path, peak_rss_mib
 
 def step(kind: str, url: str, path: str) -> None:
     """Run one step in this process and print its result as JSON."""
-    from dresskit.registry.bundle_files import read_bundle, write_bundle
+    from dresskit.bundle import read_bundle, write_bundle
     from dresskit.registry.db import engine_for
     from dresskit.registry.migrate import upgrade
     from dresskit.registry.store import import_bundle, load_bundle

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from dresskit.analysis.rendering import draw_figures, render_html, render_pdf, report_tables, xlsx
 from dresskit.analysis.report import build_report
+from dresskit.bundle import read_bundle
 from dresskit.course.vectorised import outcome_table
-from dresskit.registry.bundle_files import read_bundle
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _shared import add_bundle_arguments, bundle_path, peak_rss_mib

@@ -57,7 +57,7 @@ def test_python_examples_in_readme_and_guide_run_and_print_what_they_claim(
 def test_registry_guide_examples_run_on_a_registry_holding_the_sim_cohort(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dresskit.registry.bundle_files import read_bundle
+    from dresskit.bundle import read_bundle
     from dresskit.registry.db import engine_for
     from dresskit.registry.migrate import upgrade
     from dresskit.registry.store import import_bundle

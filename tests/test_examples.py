@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dresskit.bundle import read_bundle
 from dresskit.course.outcomes import (
     days_to_alt_normalisation,
     days_to_defervescence,
@@ -19,7 +20,6 @@ from dresskit.course.outcomes import (
 )
 from dresskit.course.steroids import daily_steroid_doses, prednisone_equivalent_mg
 from dresskit.course.treatments import biologic_doses, ivig_total
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 

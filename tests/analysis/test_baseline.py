@@ -13,8 +13,7 @@ import polars as pl
 import pytest
 
 from dresskit.analysis.baseline import baseline_frame, baseline_table, regiscar_frame
-from dresskit.course.bundle import Bundle
-from dresskit.registry.bundle_files import read_bundle
+from dresskit.bundle import Bundle, read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -8,8 +8,8 @@ import pytest
 
 from dresskit.analysis.comparison import PublishedColumn, compare_with_published
 from dresskit.analysis.course_table import course_table
+from dresskit.bundle import read_bundle
 from dresskit.datasets import load_published_table
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

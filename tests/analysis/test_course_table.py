@@ -13,11 +13,10 @@ import polars as pl
 import pytest
 
 from dresskit.analysis.course_table import COURSE_COLUMNS, course_table
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle, read_bundle
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.course.treatments import ivig_total
 from dresskit.datasets import load_published_table
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -10,9 +10,8 @@ import polars as pl
 import pytest
 
 from dresskit.analysis.paired import paired_values
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle, read_bundle
 from dresskit.course.codes import CODE_ENUM, UNIT_ENUM
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

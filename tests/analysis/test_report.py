@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from dresskit.analysis.comparison import PublishedColumn
 from dresskit.analysis.rendering import draw_figures, render_html, render_pdf, report_tables, xlsx
 from dresskit.analysis.report import Report, build_report
+from dresskit.bundle import read_bundle
 from dresskit.datasets import load_published_table
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

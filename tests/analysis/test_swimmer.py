@@ -12,11 +12,10 @@ import polars as pl
 import pytest
 
 from dresskit.analysis.swimmer import EndMarker, SwimmerLane, swimmer_lanes
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle, read_bundle
 from dresskit.course.model import EpisodeOutcome
 from dresskit.course.vectorised import index_dates
 from dresskit.errors import InputError
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from dresskit.analysis.timeline import CourseTimeline, course_timeline
+from dresskit.bundle import read_bundle
 from dresskit.course.model import EpisodeOutcome, PatientCourse
 from dresskit.course.response import ResponseDefinitions, classify_response
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.errors import InputError
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

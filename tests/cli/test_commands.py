@@ -153,7 +153,7 @@ def test_instruments_lists_the_catalogue() -> None:
 
 
 def write_bundle_folder(folder: Path, **changes: object) -> Path:
-    from tests.course.bundle_fixture import tables, with_row
+    from tests.bundle.fixture import tables, with_row
 
     frames = with_row(**changes) if changes else tables()  # type: ignore[arg-type]
     folder.mkdir()

@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dresskit.bundle import read_bundle
 from dresskit.course.codes import CODE_ENUM
 from dresskit.course.diagnosis import regiscar_from_course, regiscar_observations
 from dresskit.errors import InputErrors
-from dresskit.registry.bundle_files import read_bundle
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, update
 
+from dresskit.bundle import read_bundle
 from dresskit.registry import audit
-from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.schema import table
 from dresskit.registry.store import import_bundle, update_episode
 

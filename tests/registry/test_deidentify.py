@@ -14,10 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_schema import OTHER_CAUSE_TESTS
+from dresskit.bundle import Bundle, read_bundle, validate_tables
+from dresskit.bundle.schema import OTHER_CAUSE_TESTS
 from dresskit.errors import ConfigurationError
-from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.deidentify import (
     DeidentifiedTables,
     deidentify,
@@ -25,7 +24,7 @@ from dresskit.registry.deidentify import (
     shift_days,
     write_deidentified,
 )
-from tests.course.bundle_fixture import ROWS, tables
+from tests.bundle.fixture import ROWS, tables
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 KEY = bytes(range(32))

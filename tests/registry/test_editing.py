@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle, read_bundle
 from dresskit.errors import InputError
 from dresskit.registry import audit, editing
-from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.editing import ConflictError, delete_episode, update_episode
 from dresskit.registry.records import EpisodeRecord, PatientRecord
 from dresskit.registry.schema import table

@@ -15,9 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dresskit.course.bundle import Bundle, validate_tables
+from dresskit.bundle import Bundle, read_bundle, validate_tables
 from dresskit.errors import MISSING, InputError, InputErrors
-from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.fhir import (
     bundle_to_fhir,
     fhir_to_bundle,
@@ -25,7 +24,7 @@ from dresskit.registry.fhir import (
     read_fhir,
     write_fhir,
 )
-from tests.course.bundle_fixture import ROWS, tables
+from tests.bundle.fixture import ROWS, tables
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TABLE_NAMES = (

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle import Bundle, read_bundle, validate_tables
+from dresskit.bundle.schema import TABLES
+from dresskit.bundle.writing import _tables
 from dresskit.errors import InputError, InputErrors
-from dresskit.registry.bundle_files import _tables, read_bundle
 from dresskit.registry.redcap import (
     DATA_DICTIONARY_HEADER,
     read_redcap,
@@ -23,7 +23,7 @@ from dresskit.registry.redcap import (
     redcap_import,
     write_redcap_files,
 )
-from tests.course.bundle_fixture import ROWS, tables
+from tests.bundle.fixture import ROWS, tables
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 BUNDLE_TABLES = tuple(name for name in TABLES if name != "manifest")

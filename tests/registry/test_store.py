@@ -20,11 +20,10 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
-from dresskit.course.bundle import Bundle
-from dresskit.course.bundle_schema import TABLES as BUNDLE_SCHEMA
+from dresskit.bundle import Bundle, read_bundle
+from dresskit.bundle.schema import TABLES as BUNDLE_SCHEMA
 from dresskit.errors import InputError
 from dresskit.registry import audit, store
-from dresskit.registry.bundle_files import read_bundle
 from dresskit.registry.db import database_url, engine_for
 from dresskit.registry.migrate import schema_status, upgrade
 from dresskit.registry.schema import metadata, table
@@ -221,7 +220,7 @@ def test_import_killed_mid_way_leaves_the_registry_unchanged(
     script = textwrap.dedent(
         f"""
         import sys, time
-        from dresskit.registry.bundle_files import read_bundle
+        from dresskit.bundle import read_bundle
         from dresskit.registry.db import engine_for
         from dresskit.registry import store
         original = store._bulk_insert

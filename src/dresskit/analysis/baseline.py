@@ -30,7 +30,7 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle
 from dresskit.course.diagnosis import regiscar_from_course
 from dresskit.course.model import PatientCourse
 from dresskit.errors import InputErrors

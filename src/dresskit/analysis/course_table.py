@@ -27,7 +27,7 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle
 from dresskit.course.outcomes import (
     DEFAULT_ALT_ULN_U_PER_L,
     DEFERVESCENCE_BELOW_CEL,

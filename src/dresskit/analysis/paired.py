@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle
 from dresskit.course.codes import OBSERVATION_CODES
 from dresskit.course.vectorised import index_dates
 

@@ -49,7 +49,7 @@ from dresskit.analysis.survival import (
 from dresskit.analysis.swimmer import SwimmerLane, swimmer_lanes
 from dresskit.analysis.timeline import CourseTimeline, course_timeline
 from dresskit.analysis.wilcoxon import WilcoxonResult, wilcoxon_signed_rank
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle
 from dresskit.course.diagnosis import regiscar_observations
 from dresskit.course.response import SteroidResponse, classify_response
 from dresskit.course.vectorised import index_dates

@@ -75,7 +75,7 @@ def validate(
     bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
 ) -> None:
     """Check a bundle and report every problem (file, row, column, value, what is accepted)."""
-    from dresskit.registry.bundle_files import read_bundle
+    from dresskit.bundle import read_bundle
 
     with domain_errors():
         loaded = read_bundle(bundle)
@@ -102,7 +102,7 @@ def _load(source: str) -> Any:
             return load_bundle(engine)
         finally:
             engine.dispose()
-    from dresskit.registry.bundle_files import read_bundle
+    from dresskit.bundle import read_bundle
 
     return read_bundle(source)
 

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from dresskit.bundle.schema import TABLES
 from dresskit.cli.common import DbOption, UserOption, actor_name, app, domain_errors, stdout
-from dresskit.course.bundle_schema import TABLES
 from dresskit.errors import InputError
 
 episode_app = typer.Typer(help="Show, change or delete one episode of the registry.")

@@ -70,7 +70,7 @@ def _read_any(source: str, format: str) -> Any:
         return read_fhir(source)
     if format not in ("auto", "bundle"):
         raise InputError("format", format, "auto, bundle, fhir or redcap")
-    from dresskit.registry.bundle_files import read_bundle
+    from dresskit.bundle import read_bundle
 
     return read_bundle(source)
 
@@ -174,7 +174,7 @@ def export(
 
             write_redcap_files(bundle, out)
         else:
-            from dresskit.registry.bundle_files import write_bundle
+            from dresskit.bundle import write_bundle
 
             kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
             write_bundle(bundle, out, format=kind)  # type: ignore[arg-type]

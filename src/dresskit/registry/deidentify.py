@@ -50,8 +50,8 @@ from typing import Final, Literal
 import polars as pl
 
 from dresskit import __version__
-from dresskit.course.bundle import Bundle
-from dresskit.course.bundle_schema import FORMAT_VERSION, OTHER_CAUSE_TESTS
+from dresskit.bundle import Bundle
+from dresskit.bundle.schema import FORMAT_VERSION, OTHER_CAUSE_TESTS
 from dresskit.course.codes import OBSERVATION_CODES
 from dresskit.errors import ConfigurationError
 
@@ -223,7 +223,7 @@ def deidentify(
     --------
     >>> from pathlib import Path
     >>> import dresskit
-    >>> from dresskit.registry.bundle_files import read_bundle
+    >>> from dresskit.bundle import read_bundle
     >>> examples = Path(dresskit.__file__).parents[2] / "examples"  # in a source checkout
     >>> export = deidentify(read_bundle(examples / "shen2024"), key=b"0123456789abcdef")
     >>> export.episodes.columns

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dresskit.course.bundle_schema import ADMISSION_DAYS_BEFORE_ONSET, TABLES
+from dresskit.bundle.schema import ADMISSION_DAYS_BEFORE_ONSET, TABLES
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
 from dresskit.registry.records import EpisodeRecord

@@ -1,7 +1,7 @@
 """The registry's tables (SQLAlchemy Core; mapped as ORM classes in :mod:`.records`).
 
 One table per bundle table, with the bundle's columns (declared once in
-:mod:`dresskit.course.bundle_schema`) plus what a registry needs: surrogate keys, foreign keys
+:mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys, foreign keys
 with cascading deletes from an episode to its rows, a ``version`` on patients and episodes for
 optimistic locking, creation and update times, and the append-only, hash-chained
 ``audit_log``. Alembic migrations (``registry/migrations``) create these tables; a test checks
@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle.schema import TABLES
 
 __all__ = ["CHILD_TABLES", "metadata", "table"]
 

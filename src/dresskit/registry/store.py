@@ -8,7 +8,7 @@ bulk paths of each database: ``executemany`` on SQLite, binary ``COPY`` on Postg
 (:mod:`.copy_binary`).
 
 Loading reads every table back as the text tables of a bundle and validates them with the
-same rules as a file (:func:`dresskit.course.bundle.validate_tables`), so a course from the
+same rules as a file (:func:`dresskit.bundle.validation.validate_tables`), so a course from the
 registry and from the bundle it was imported from are identical.
 
 Changes to one episode (optimistic locking, :class:`ConflictError`) live in :mod:`.editing`
@@ -44,13 +44,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_from_courses import course_tables
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle import Bundle, as_text, typed_schema, validate_tables
+from dresskit.bundle.from_courses import course_tables
+from dresskit.bundle.schema import TABLES
 from dresskit.course.model import PatientCourse
 from dresskit.errors import DresskitError, InputError
 from dresskit.registry import audit
-from dresskit.registry.bundle_files import as_text, typed_schema
 from dresskit.registry.copy_binary import HEADER, TRAILER, WireKind, encode_rows
 from dresskit.registry.editing import ConflictError, delete_episode, update_episode
 from dresskit.registry.schema import CHILD_TABLES, table
@@ -258,7 +257,7 @@ def save_courses(
 ) -> ImportReport:
     """Save whole courses: each replaces the episode (and all its rows) the registry held.
 
-    The courses are laid out as a bundle (:func:`dresskit.course.bundle_from_courses.
+    The courses are laid out as a bundle (:func:`dresskit.bundle.from_courses.
     course_tables`), validated with the bundle's rules, and imported in one transaction with
     its audit record, exactly as a file would be; :func:`load_course` gives each back equal.
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from dresskit.analysis.figures.paired import plot_paired
 from dresskit.analysis.paired import PairedValues, paired_values
 from dresskit.analysis.wilcoxon import wilcoxon_signed_rank
-from dresskit.registry.bundle_files import read_bundle
+from dresskit.bundle import read_bundle
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 

@@ -16,8 +16,8 @@ from matplotlib.patches import Rectangle
 
 from dresskit.analysis.figures.swimmer import plot_swimmer
 from dresskit.analysis.swimmer import SwimmerLane, swimmer_lanes
+from dresskit.bundle import read_bundle
 from dresskit.course.vectorised import index_dates
-from dresskit.registry.bundle_files import read_bundle
 from tests.analysis.figures.lines import xdata, ydata
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

@@ -18,9 +18,9 @@ from matplotlib.text import Annotation
 
 from dresskit.analysis.figures.timeline import plot_course_timeline, timeline_panels
 from dresskit.analysis.timeline import CourseTimeline, course_timeline
+from dresskit.bundle import read_bundle
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.errors import InputError
-from dresskit.registry.bundle_files import read_bundle
 from tests.analysis.figures.lines import xdata, ydata
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

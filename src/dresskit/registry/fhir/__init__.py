@@ -1,7 +1,7 @@
 """Exchange a dresskit bundle as a FHIR R4 ``Bundle`` resource (plain JSON dictionaries).
 
 :func:`bundle_to_fhir` writes a ``collection`` Bundle; :func:`fhir_to_tables` reads one back
-into the text tables that :func:`dresskit.course.bundle.validate_tables` accepts, reporting
+into the text tables that :func:`dresskit.bundle.validation.validate_tables` accepts, reporting
 every problem with the JSON path of the offending element. Nothing is fetched from a network
 and nothing beyond the standard library and polars is needed.
 

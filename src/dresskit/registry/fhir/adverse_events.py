@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dresskit.course.bundle_schema import ASSESSMENT_ANSWERS
+from dresskit.bundle.schema import ASSESSMENT_ANSWERS
 from dresskit.errors import MISSING
 from dresskit.registry.fhir.document import DocumentReader
 from dresskit.registry.fhir.vocabulary import EXT_ANSWER, INSTRUMENT_CODES

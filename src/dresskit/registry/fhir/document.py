@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from dresskit.course.bundle_schema import FORMAT_NAME, FORMAT_VERSION, TABLES
+from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES
 from dresskit.errors import MISSING, InputError
 from dresskit.registry.fhir.vocabulary import (
     _DATE_TIME,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dresskit.course.bundle_schema import TABLES, TREATMENT_DOSE_UNITS
+from dresskit.bundle.schema import TABLES, TREATMENT_DOSE_UNITS
 from dresskit.registry.fhir.document import DocumentReader
 from dresskit.registry.fhir.vocabulary import (
     _ROUTE_BY_SNOMED,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dresskit.course.bundle_schema import FINDING_VALUES
+from dresskit.bundle.schema import FINDING_VALUES
 from dresskit.course.codes import OBSERVATION_CODES
 from dresskit.errors import MISSING
 from dresskit.registry.fhir.document import DocumentReader, is_real_date

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle.schema import TABLES
 from dresskit.registry.fhir.document import DocumentReader
 from dresskit.registry.fhir.vocabulary import (
     _BIRTH_DATE,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle import Bundle, validate_tables
+from dresskit.bundle.schema import TABLES
 from dresskit.errors import MISSING, InputError, InputErrors
 from dresskit.registry.fhir.adverse_events import read_adverse_event
 from dresskit.registry.fhir.document import DocumentReader, index_entries, read_manifest
@@ -140,7 +140,7 @@ def fhir_to_bundle(document: Mapping[str, object], *, source: str) -> Bundle:
     Raises
     ------
     InputErrors
-        As :func:`fhir_to_tables`, then as :func:`~dresskit.course.bundle.validate_tables`.
+        As :func:`fhir_to_tables`, then as :func:`~dresskit.bundle.validation.validate_tables`.
     """
     read = _read(document, source)
     try:

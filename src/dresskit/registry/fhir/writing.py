@@ -10,8 +10,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from dresskit.course.bundle import Bundle
-from dresskit.course.bundle_schema import (
+from dresskit.bundle import Bundle
+from dresskit.bundle.schema import (
     ASSESSMENT_ANSWERS,
     TREATMENT_DOSE_UNITS,
 )
@@ -159,7 +159,7 @@ def bundle_to_fhir(bundle: Bundle, *, utc_offset: str | None = None) -> JSON:
     Examples
     --------
     >>> import polars as pl
-    >>> from dresskit.course.bundle import validate_tables
+    >>> from dresskit.bundle import validate_tables
     >>> def text(**columns: list[str]) -> pl.DataFrame:
     ...     return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8))
     >>> bundle = validate_tables(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from dresskit.course.bundle import Bundle
-from dresskit.course.bundle_schema import (
+from dresskit.bundle import Bundle, as_text
+from dresskit.bundle.schema import (
     TABLES,
 )
-from dresskit.registry.bundle_files import as_text
 from dresskit.registry.redcap.forms import (
     _FIELDS,
     _FORMS,
@@ -74,7 +73,7 @@ def redcap_export(bundle: Bundle) -> tuple[pl.DataFrame, pl.DataFrame]:
     --------
     >>> from pathlib import Path
     >>> import dresskit
-    >>> from dresskit.registry.bundle_files import read_bundle
+    >>> from dresskit.bundle import read_bundle
     >>> examples = Path(dresskit.__file__).parents[2] / "examples"  # in a source checkout
     >>> records, dictionary = redcap_export(read_bundle(examples / "shen2024"))
     >>> records.select("record_id", "redcap_repeat_instrument", "redcap_repeat_instance").row(1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle
+from dresskit.bundle import Bundle
 from dresskit.errors import InputError
 from dresskit.registry.redcap.exporting import redcap_export
 from dresskit.registry.redcap.importing import read_redcap

@@ -9,7 +9,7 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle_schema import (
+from dresskit.bundle.schema import (
     ASSESSMENT_ANSWERS,
     FINDING_VALUES,
     TABLES,

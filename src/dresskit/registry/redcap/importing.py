@@ -8,15 +8,14 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_problems import ProblemCollector
-from dresskit.course.bundle_schema import (
+from dresskit.bundle import Bundle, as_text, validate_tables
+from dresskit.bundle.problems import ProblemCollector
+from dresskit.bundle.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     TABLES,
 )
 from dresskit.errors import InputError, InputErrors
-from dresskit.registry.bundle_files import as_text
 from dresskit.registry.redcap.exporting import (
     _decimal_text,
 )
@@ -279,7 +278,7 @@ def redcap_import(
 ) -> dict[str, pl.DataFrame]:
     """Turn REDCap records (the layout of :func:`redcap_export`) back into bundle text tables.
 
-    The tables are what :func:`dresskit.course.bundle.validate_tables` takes (every cell text);
+    The tables are what :func:`dresskit.bundle.validation.validate_tables` takes (every cell text);
     :func:`read_redcap` does both and reports the validation problems by REDCap row and field.
 
     Parameters
@@ -319,7 +318,7 @@ def redcap_import(
     --------
     >>> from pathlib import Path
     >>> import dresskit
-    >>> from dresskit.registry.bundle_files import read_bundle
+    >>> from dresskit.bundle import read_bundle
     >>> from dresskit.registry.redcap import redcap_export
     >>> examples = Path(dresskit.__file__).parents[2] / "examples"  # in a source checkout
     >>> records, _ = redcap_export(read_bundle(examples / "shen2024"))

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dresskit.course.bundle import Bundle, validate_tables
+from dresskit.bundle import Bundle, validate_tables
 from dresskit.errors import InputError, InputErrors
-from tests.course.bundle_fixture import ROWS, tables, with_row
+from tests.bundle.fixture import ROWS, tables, with_row
 
 
 def load(frames: dict[str, pl.DataFrame]) -> Bundle:
@@ -272,8 +272,7 @@ def test_column_types_do_not_depend_on_how_the_file_was_read() -> None:
 
     import polars as pl
 
-    from dresskit.course.bundle import validate_tables
-    from dresskit.registry.bundle_files import read_bundle, read_tables
+    from dresskit.bundle import read_bundle, read_tables, validate_tables
 
     folder = Path(__file__).parents[2] / "examples" / "sim2022"
     as_text = {

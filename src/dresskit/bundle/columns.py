@@ -3,7 +3,7 @@
 Headers and raw text cells (:func:`_check_columns`), required values, codes and cell types
 (:func:`_typed`), repeated keys (:func:`_unique`), ids that must exist in another table
 (:func:`_references`), and the declared public columns a valid table keeps (:func:`_public`).
-The column declarations themselves live in :mod:`dresskit.course.bundle_schema`.
+The column declarations themselves live in :mod:`dresskit.bundle.schema`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle_problems import _ROW, ProblemCollector
-from dresskit.course.bundle_schema import TABLES, Column
+from dresskit.bundle.problems import _ROW, ProblemCollector
+from dresskit.bundle.schema import TABLES, Column
 
 _DATE_FORMAT: Final = "%Y-%m-%d"
 _TIME_FORMAT: Final = "%H:%M"

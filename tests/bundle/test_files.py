@@ -8,10 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dresskit.course.bundle import validate_tables
+from dresskit.bundle import read_bundle, read_tables, validate_tables, write_bundle
 from dresskit.errors import InputErrors
-from dresskit.registry.bundle_files import read_bundle, read_tables, write_bundle
-from tests.course.bundle_fixture import tables
+from tests.bundle.fixture import tables
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
-"""Read and write bundle files: a folder of CSV, a .zip of it, or an .xlsx workbook.
+"""Read bundle files: a folder of CSV, a .zip of it, or an .xlsx workbook.
 
-Every cell is read as text so that validation (:func:`dresskit.course.bundle.validate_tables`)
+Every cell is read as text so that validation (:func:`dresskit.bundle.validation.validate_tables`)
 sees exactly what the file holds and can name the file, row, column and raw value of any
 problem. Nothing is loaded from an invalid bundle.
 """
 
 from __future__ import annotations
 
-import io
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -15,12 +14,12 @@ from typing import Literal
 
 import polars as pl
 
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_schema import TABLES
+from dresskit.bundle.schema import TABLES
+from dresskit.bundle.validation import Bundle, validate_tables
 from dresskit.course.codes import CODE_ENUM, UNIT_ENUM
 from dresskit.errors import InputError, InputErrors
 
-__all__ = ["as_text", "read_bundle", "read_tables", "typed_schema", "write_bundle"]
+__all__ = ["read_bundle", "read_tables", "typed_schema"]
 
 BundleFormat = Literal["folder", "zip", "xlsx"]
 
@@ -217,66 +216,3 @@ def read_bundle(path: str | Path) -> Bundle:
         Every problem found; nothing is loaded from an invalid bundle.
     """
     return validate_tables(read_tables(path), source=str(path))
-
-
-def as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as the bundle's text: dates ISO, times HH:MM, numbers as written."""
-    return frame.select(
-        [
-            pl.col(name).dt.strftime("%H:%M").alias(name)
-            if dtype == pl.Time
-            else pl.col(name).cast(pl.Utf8).alias(name)
-            for name, dtype in frame.schema.items()
-        ]
-    )
-
-
-def _tables(bundle: Bundle) -> dict[str, pl.DataFrame]:
-    manifest = pl.DataFrame(
-        {"key": list(bundle.manifest), "value": list(bundle.manifest.values())},
-        schema={"key": pl.Utf8, "value": pl.Utf8},
-    )
-    frames = {
-        "manifest": manifest,
-        "patients": bundle.patients,
-        "episodes": bundle.episodes,
-        "drug_exposures": bundle.drug_exposures,
-        "drug_assessments": bundle.drug_assessments,
-        "observations": bundle.observations,
-        "findings": bundle.findings,
-        "treatments": bundle.treatments,
-    }
-    return {
-        name: as_text(frame.select([c.name for c in TABLES[name]]))
-        for name, frame in frames.items()
-    }
-
-
-def write_bundle(bundle: Bundle, path: str | Path, *, format: BundleFormat = "folder") -> Path:
-    """Write a bundle as a folder of CSV, a .zip, or an .xlsx workbook; return the path.
-
-    Values are written in their canonical units (so a written bundle reads back equal).
-    """
-    target = Path(path)
-    tables = _tables(bundle)
-    if format == "folder":
-        target.mkdir(parents=True, exist_ok=True)
-        for name, frame in tables.items():
-            frame.write_csv(target / f"{name}.csv")
-    elif format == "zip":
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, frame in tables.items():
-                buffer = io.BytesIO()
-                frame.write_csv(buffer)
-                archive.writestr(f"{name}.csv", buffer.getvalue())
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        for name, frame in tables.items():
-            sheet = workbook.create_sheet(name)
-            sheet.append(frame.columns)
-            for row in frame.iter_rows():
-                sheet.append(list(row))
-        workbook.save(target)
-    return target

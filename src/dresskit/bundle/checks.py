@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from dresskit.course.bundle_columns import _absent, _public, _references, _unique
-from dresskit.course.bundle_lookups import (
+from dresskit.bundle.columns import _absent, _public, _references, _unique
+from dresskit.bundle.lookups import (
     WINDOW_BEFORE_ONSET_DAYS,
     _conversion_series,
     _EpisodeLookup,
     _pair_number,
     _per_code,
 )
-from dresskit.course.bundle_problems import _ROW, ProblemCollector
-from dresskit.course.bundle_schema import (
+from dresskit.bundle.problems import _ROW, ProblemCollector
+from dresskit.bundle.schema import (
     ADMISSION_DAYS_BEFORE_ONSET,
     ASSESSMENT_ANSWERS,
     FINDING_VALUES,

@@ -11,10 +11,10 @@ whole column.
 A valid :class:`Bundle` holds typed tables in canonical units and builds
 :class:`~dresskit.course.model.PatientCourse` objects on demand.
 
-The checks live beside this module: :mod:`~dresskit.course.bundle_problems` collects the
-problems, :mod:`~dresskit.course.bundle_columns` holds the checks every table shares,
-:mod:`~dresskit.course.bundle_checks` the per-table cross checks and
-:mod:`~dresskit.course.bundle_lookups` the episode numbering and unit conversions they use.
+The checks live beside this module: :mod:`~dresskit.bundle.problems` collects the
+problems, :mod:`~dresskit.bundle.columns` holds the checks every table shares,
+:mod:`~dresskit.bundle.checks` the per-table cross checks and
+:mod:`~dresskit.bundle.lookups` the episode numbering and unit conversions they use.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from dresskit.course.bundle_checks import (
+from dresskit.bundle.checks import (
     _assessments,
     _drug_exposures_check,
     _episodes_check,
@@ -35,10 +35,10 @@ from dresskit.course.bundle_checks import (
     _observations,
     _treatments_check,
 )
-from dresskit.course.bundle_columns import _check_columns, _public, _typed, _unique
-from dresskit.course.bundle_lookups import _EpisodeLookup
-from dresskit.course.bundle_problems import ProblemCollector
-from dresskit.course.bundle_schema import (
+from dresskit.bundle.columns import _check_columns, _public, _typed, _unique
+from dresskit.bundle.lookups import _EpisodeLookup
+from dresskit.bundle.problems import ProblemCollector
+from dresskit.bundle.schema import (
     ASSESSMENT_ANSWERS,
     OPTIONAL_TABLES,
     REQUIRED_TABLES,

@@ -1,6 +1,6 @@
 """Lay out patient courses as the text tables of a bundle: the way back from the model.
 
-:func:`course_tables` writes what :func:`~dresskit.course.bundle.validate_tables` reads (every
+:func:`course_tables` writes what :func:`~dresskit.bundle.validation.validate_tables` reads (every
 cell text, ``None`` for an empty cell), so a course saved this way and loaded back is the same
 course: values are already in the canonical unit of their code and are written with it;
 steroid doses as mg/d (the course holds them converted, clinical-reference.md §8); each IVIG
@@ -20,7 +20,7 @@ from typing import Final
 
 import polars as pl
 
-from dresskit.course.bundle_schema import FORMAT_NAME, FORMAT_VERSION, TABLES
+from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES
 from dresskit.course.model import IvigDose, PatientCourse
 from dresskit.errors import InputError
 

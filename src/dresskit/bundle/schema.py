@@ -1,6 +1,6 @@
 """The bundle's tables and columns, declared once (docs/data-format.md, version 1.0).
 
-Validation (:mod:`dresskit.course.bundle`), the writer and the documentation tests all read
+Validation (:mod:`dresskit.bundle.validation`), the writer and the documentation tests all read
 these declarations, so a column is described in one place.
 """
 

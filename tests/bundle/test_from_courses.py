@@ -10,11 +10,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 
+from dresskit.bundle import Bundle, read_bundle, validate_tables
+from dresskit.bundle.from_courses import course_tables
 from dresskit.course import IvigDose, Observation, PatientCourse
-from dresskit.course.bundle import Bundle, validate_tables
-from dresskit.course.bundle_from_courses import course_tables
 from dresskit.errors import InputError
-from dresskit.registry.bundle_files import read_bundle
 from tests.course.builders import course, day
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -1,0 +1,40 @@
+"""The dresskit bundle: the file format of a team's course data, in one package.
+
+A bundle is a folder of CSV files, a .zip of that folder or one .xlsx workbook
+(``docs/data-format.md``). This package is the one place that knows the format:
+
+* :mod:`~dresskit.bundle.schema` declares every table and column once;
+* :mod:`~dresskit.bundle.reading` reads files as text (folder, .zip, .xlsx);
+* :mod:`~dresskit.bundle.validation` checks every rule and returns a typed :class:`Bundle`
+  (with :mod:`~dresskit.bundle.columns`, :mod:`~dresskit.bundle.checks`,
+  :mod:`~dresskit.bundle.lookups` and :mod:`~dresskit.bundle.problems`);
+* :mod:`~dresskit.bundle.writing` writes a bundle back;
+* :mod:`~dresskit.bundle.from_courses` lays course objects out as a bundle's tables.
+
+:mod:`dresskit.course` keeps the patient model and the derivations and does no file I/O; the
+registry, the analysis and the command line read and write bundles through this package.
+"""
+
+from __future__ import annotations
+
+from dresskit.bundle.from_courses import course_tables
+from dresskit.bundle.reading import read_bundle, read_tables, typed_schema
+from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES, Column
+from dresskit.bundle.validation import Bundle, validate_tables
+from dresskit.bundle.writing import BundleFormat, as_text, write_bundle
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "TABLES",
+    "Bundle",
+    "BundleFormat",
+    "Column",
+    "as_text",
+    "course_tables",
+    "read_bundle",
+    "read_tables",
+    "typed_schema",
+    "validate_tables",
+    "write_bundle",
+]
