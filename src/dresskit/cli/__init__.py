@@ -1,7 +1,8 @@
 """The ``dresskit`` command line: commands only translate between the shell and the library.
 
 One module per group of commands (:mod:`.scoring`, :mod:`.courses`, :mod:`.reports`,
-:mod:`.registry`, :mod:`.episodes`), all registered on the one Typer application of :mod:`.common`.
+:mod:`.database`, :mod:`.exchange`, :mod:`.episodes`), all registered on the one Typer
+application of :mod:`.common`.
 
 Exit codes: 0 success; 1 a domain error (bad input, unknown instrument), printed as one red
 line on stderr followed by the details; 2 a usage error (unknown option), from Typer/Click.
@@ -14,13 +15,13 @@ from typing import Annotated
 import typer
 
 from dresskit import __version__
-from dresskit.cli import courses, episodes, registry, reports, scoring
+from dresskit.cli import courses, database, episodes, exchange, reports, scoring
 from dresskit.cli.common import app, stdout
 
 __all__ = ["app", "main"]
 
 # The command modules register their commands on ``app`` when imported.
-_COMMAND_MODULES = (courses, episodes, registry, reports, scoring)
+_COMMAND_MODULES = (courses, database, episodes, exchange, reports, scoring)
 
 
 def _version(value: bool) -> None:
