@@ -13,7 +13,7 @@ from typing import Final
 import polars as pl
 
 from dresskit.bundle.problems import _ROW, ProblemCollector
-from dresskit.bundle.schema import TABLES, Column
+from dresskit.bundle.schema import ID_PATTERN, ID_RULE, TABLES, Column
 
 _DATE_FORMAT: Final = "%Y-%m-%d"
 _TIME_FORMAT: Final = "%H:%M"
@@ -93,6 +93,8 @@ def _typed(name: str, frame: pl.DataFrame, problems: ProblemCollector) -> pl.Dat
                     "text without NUL characters (a NUL usually means a damaged file)",
                 )
             )
+        if column.kind == "id" and frame.schema[column.name] == pl.Utf8:
+            checks.append((~col.str.contains(ID_PATTERN), column.name, ID_RULE))
         if column.kind == "code":
             if frame.schema[column.name] == pl.Utf8:  # an enumeration read was checked already
                 checks.append(

@@ -16,6 +16,8 @@ from dresskit.scoring import naranjo, who_umc
 
 __all__ = [
     "ADMISSION_DAYS_BEFORE_ONSET",
+    "ID_PATTERN",
+    "ID_RULE",
     "ASSESSMENT_ANSWERS",
     "FINDING_VALUES",
     "FORMAT_NAME",
@@ -29,9 +31,20 @@ __all__ = [
 ]
 
 FORMAT_NAME: Final = "dresskit-bundle"
+
+#: Every patient and episode id: 1 to 64 characters, ASCII letters, digits, '.', '_' or '-',
+#: beginning with a letter or a digit (so never '.', '..', a hidden name, an option such as
+#: '-x', a path separator, a space at either end or a character that compares differently on
+#: SQLite and PostgreSQL). Ids are matched exactly (case-sensitive) on both databases. No id
+#: ever becomes part of a file path: file names are chosen by dresskit (docs/security.md).
+ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ID_RULE: Final = (
+    "an id of 1 to 64 characters: ASCII letters, digits, '.', '_' or '-', beginning with a "
+    "letter or a digit"
+)
 FORMAT_VERSION: Final = "1.0"
 
-Kind = Literal["text", "code", "date", "time", "number", "integer"]
+Kind = Literal["text", "id", "code", "date", "time", "number", "integer"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +56,9 @@ class Column:
     name
         Header name.
     kind
-        ``text``, ``code`` (one of ``codes``), ``date`` (YYYY-MM-DD), ``time`` (HH:MM),
-        ``number`` (decimal with '.'), ``integer``.
+        ``text``, ``id`` (an identifier matching :data:`ID_PATTERN`), ``code`` (one of
+        ``codes``), ``date`` (YYYY-MM-DD), ``time`` (HH:MM), ``number`` (decimal with '.'),
+        ``integer``.
     required
         Whether every row needs a value.
     codes
@@ -108,14 +122,14 @@ ADMISSION_DAYS_BEFORE_ONSET: Final = 30
 TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
     "manifest": (Column("key", "text", True), Column("value", "text", True)),
     "patients": (
-        Column("patient_id", "text", True),
+        Column("patient_id", "id", True),
         Column("sex", "code", True, ("female", "male", "other", "unknown")),
         Column("birth_year", "integer", bounds=(1900, 2100)),
         Column("age_years", "integer", bounds=(0, 120)),
     ),
     "episodes": (
-        Column("episode_id", "text", True),
-        Column("patient_id", "text", True),
+        Column("episode_id", "id", True),
+        Column("patient_id", "id", True),
         Column(
             "phenotype",
             "code",
@@ -133,7 +147,7 @@ TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
         Column("last_follow_up_date", "date", True),
     ),
     "drug_exposures": (
-        Column("episode_id", "text", True),
+        Column("episode_id", "id", True),
         Column("drug", "text", True),
         Column("atc_code", "text"),
         Column("role", "code", True, ("suspect", "concomitant")),
@@ -141,14 +155,14 @@ TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
         Column("stop_date", "date"),
     ),
     "drug_assessments": (
-        Column("episode_id", "text", True),
+        Column("episode_id", "id", True),
         Column("drug", "text", True),
         Column("instrument", "code", True, tuple(ASSESSMENT_ANSWERS)),
         Column("item", "text", True),
         Column("answer", "text", True),
     ),
     "observations": (
-        Column("episode_id", "text", True),
+        Column("episode_id", "id", True),
         Column("date", "date", True),
         Column("time", "time"),
         Column("code", "code", True, tuple(OBSERVATION_CODES)),
@@ -157,14 +171,14 @@ TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
         Column("text", "text"),
     ),
     "findings": (
-        Column("episode_id", "text", True),
+        Column("episode_id", "id", True),
         Column("date", "date", True),
         Column("code", "code", True, tuple(FINDING_VALUES)),
         Column("value", "text", True),
         Column("detail", "text"),
     ),
     "treatments": (
-        Column("episode_id", "text", True),
+        Column("episode_id", "id", True),
         Column("kind", "code", True, tuple(TREATMENT_DOSE_UNITS)),
         Column("agent", "text", True),
         Column("route", "code", codes=("oral", "iv", "sc", "im", "topical")),

@@ -42,6 +42,7 @@ def _sql_type(kind: str) -> TypeEngine[Any]:
     """Return the column type for a bundle column kind (times stay "HH:MM" text)."""
     types: dict[str, TypeEngine[Any]] = {
         "text": Text(),
+        "id": String(200),
         "code": String(),
         "date": Date(),
         "time": String(5),
