@@ -16,12 +16,12 @@ from dresskit.scoring import naranjo, who_umc
 
 __all__ = [
     "ADMISSION_DAYS_BEFORE_ONSET",
-    "ID_PATTERN",
-    "ID_RULE",
     "ASSESSMENT_ANSWERS",
     "FINDING_VALUES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "ID_PATTERN",
+    "ID_RULE",
     "OPTIONAL_TABLES",
     "OTHER_CAUSE_TESTS",
     "REQUIRED_TABLES",
