@@ -9,6 +9,10 @@
     └── ConfigurationError        a definition or parameter that cannot be used
 
 Callers at the edges (CLI, web) catch :class:`DresskitError`; everything else is a bug.
+
+:class:`InputWarning` is not an exception: it is a value that was accepted but deserves a second
+look (implausible but possible, or read in another written form), carried by results such as a
+validated bundle so that ``validate``, the import summary and the report can list it.
 An :class:`InputError` message follows one template, in the spirit of scikit-learn's:
 *where, which field, must be what, got what*.
 """
@@ -16,6 +20,7 @@ An :class:`InputError` message follows one template, in the spirit of scikit-lea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 __all__ = [
     "EMPTY_CELL",
@@ -24,6 +29,7 @@ __all__ = [
     "DresskitError",
     "InputError",
     "InputErrors",
+    "InputWarning",
     "UnitError",
 ]
 
@@ -164,3 +170,63 @@ class InputErrors(DresskitError):  # noqa: N818 - a collection of InputError, na
         lines = [f"{count} problem{'s' if count != 1 else ''} in the input:"]
         lines.extend(f"  {error.message}" for error in self.errors)
         super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """A value accepted but worth a second look: never hidden, never an error.
+
+    Implausible but possible values (an ALT of 20 000 U/L, a drug started ten years before
+    the reaction) and names read in another written form (a brand name resolved to its
+    generic name) are accepted and listed, with where they are and why they stand out.
+
+    Attributes
+    ----------
+    field
+        Column or dotted path of the value.
+    value
+        The value as written.
+    concern
+        Why it stands out and what to check, in words a clinician can act on.
+    source
+        The file or resource it came from.
+    row
+        1-based data row in ``source`` when it is tabular.
+
+    Examples
+    --------
+    >>> note = InputWarning("value", "20000", "is above the usual range of ALT (0-5000 U/L): "
+    ...                     "check the value and its unit", source="observations.csv", row=7)
+    >>> print(note.message)
+    observations.csv, row 7: field 'value' is above the usual range of ALT (0-5000 U/L): check the value and its unit; got '20000'
+    """  # noqa: E501
+
+    field: str
+    value: object
+    concern: str
+    source: str | None = None
+    row: int | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the value was found: ``source``, ``row N`` or both, or ``input``."""
+        parts = [self.source] if self.source is not None else []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        return ", ".join(parts) if parts else "input"
+
+    @property
+    def message(self) -> str:
+        """The one-line message: where, which field, why it stands out, what it was."""
+        return f"{self.location}: field {self.field!r} {self.concern}; got {self.value!r}"
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the warning as plain data (for JSON output)."""
+        return {
+            "source": self.source,
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "concern": self.concern,
+            "message": self.message,
+        }

@@ -21,6 +21,7 @@ from dresskit.bundle.lookups import (
     _pair_number,
     _per_code,
 )
+from dresskit.bundle.plausibility import check_doses, check_drug_dates, check_treatment_dates
 from dresskit.bundle.problems import _ROW, ProblemCollector
 from dresskit.bundle.schema import (
     ADMISSION_DAYS_BEFORE_ONSET,
@@ -92,7 +93,10 @@ def _episodes_check(
 
 
 def _drug_exposures_check(
-    exposures: pl.DataFrame, episodes: pl.DataFrame, problems: ProblemCollector
+    exposures: pl.DataFrame,
+    episodes: pl.DataFrame,
+    lookup: _EpisodeLookup,
+    problems: ProblemCollector,
 ) -> None:
     """Check that drug exposures name a known episode, once per drug, with valid dates and ATC."""
     _references(
@@ -125,6 +129,7 @@ def _drug_exposures_check(
         "atc_code",
         "a 7-character WHO ATC code such as J04AB02",
     )
+    check_drug_dates(exposures, lookup, problems)
 
 
 def _assessments(frame: pl.DataFrame, exposures: pl.DataFrame, problems: ProblemCollector) -> None:
@@ -234,6 +239,32 @@ def _observations(
                 raw,
                 f"a plausible value: {bound_low:g}-{bound_high:g} {unit_name} (got "
                 f"{value_canonical:g} {unit_name} from {raw:g} {raw_unit})",
+            )
+    usual_low = _per_code([float(d.usual[0]) for d in OBSERVATION_CODES.values()], pl.Float64())
+    usual_high = _per_code([float(d.usual[1]) for d in OBSERVATION_CODES.values()], pl.Float64())
+    unusual = (
+        pl.col("__canonical").is_not_null()
+        & ~out_of_range
+        & ((pl.col("__canonical") < usual_low) | (pl.col("__canonical") > usual_high))
+    )
+    if frame.select(unusual.any()).item():
+        for row, raw, raw_unit, unusual_code, value_canonical in (
+            frame.filter(unusual)
+            .select(_ROW, "value", "unit", "code", "__canonical")
+            .head(problems.cap)
+            .iter_rows()
+        ):
+            definition = OBSERVATION_CODES[unusual_code]
+            usual_from, usual_to = definition.usual
+            unit_name = definition.canonical_unit
+            problems.warn(
+                name,
+                row,
+                "value",
+                raw,
+                f"is outside the usual range of {definition.label} ({usual_from:g}-{usual_to:g} "
+                f"{unit_name}; {value_canonical:g} {unit_name} from {raw:g} {raw_unit}): "
+                "possible, check the value and its unit",
             )
     _unique(
         name,
@@ -398,7 +429,10 @@ def _treatments_check(
         "dose_unit",
         "mg/d, or a weight observation on or before start_date to convert mg/kg/d",
     )
-    return weighted.with_columns(
+    converted = weighted.with_columns(
         pl.when(per_kg).then((dose * pl.col("kg")).round(3)).otherwise(dose).alias("dose"),
         pl.when(per_kg).then(pl.lit("mg/d")).otherwise(unit).alias("dose_unit"),
-    ).pipe(_public, name)
+    )
+    check_treatment_dates(frame, lookup, problems)
+    check_doses(converted, problems)
+    return converted.pipe(_public, name)

@@ -2,19 +2,32 @@
 
 :class:`ProblemCollector` gathers :class:`~dresskit.errors.InputError` objects up to a cap (counting
 the rest) and reports failing rows of a whole column in one pass; :data:`_ROW` names the
-1-based data row number every checked frame carries.
+1-based data row number every checked frame carries. Values accepted but worth a second look
+become :class:`~dresskit.errors.InputWarning` objects, collected the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, time
 from typing import Final
 
 import polars as pl
 
-from dresskit.errors import EMPTY_CELL, InputError, InputErrors
+from dresskit.errors import EMPTY_CELL, InputError, InputErrors, InputWarning
 
 _ROW: Final = "__row"
+
+
+def _as_written(value: object) -> object:
+    """Return a typed cell as the bundle writes it: dates ISO, times HH:MM, empty as empty."""
+    if value is None:
+        return EMPTY_CELL
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return value
 
 
 class ProblemCollector:
@@ -37,13 +50,15 @@ class ProblemCollector:
         self.cap = cap
         self.errors: list[InputError] = []
         self.more = 0
+        self.warnings: list[InputWarning] = []
+        self.more_warnings = 0
         self._file_of = file_of or (lambda table: f"{source}/{table}.csv")
         self._summary_field = summary_field
 
     def add(self, table: str, row: int | None, field: str, value: object, expected: str) -> None:
-        """Record one problem (an empty cell is shown as such, not as None)."""
+        """Record one problem (an empty cell is shown as such, a date as written)."""
         if len(self.errors) < self.cap:
-            shown = EMPTY_CELL if value is None else value
+            shown = _as_written(value)
             self.errors.append(
                 InputError(field, shown, expected, source=self._file_of(table), row=row)
             )
@@ -80,6 +95,44 @@ class ProblemCollector:
                 self.add(table, row, field, value, expected)
             if bad.height > self.cap:
                 self.more += bad.height - self.cap
+
+    def warn(self, table: str, row: int | None, field: str, value: object, concern: str) -> None:
+        """Record one value accepted but worth a second look."""
+        if len(self.warnings) < self.cap:
+            shown = _as_written(value)
+            self.warnings.append(
+                InputWarning(field, shown, concern, source=self._file_of(table), row=row)
+            )
+        else:
+            self.more_warnings += 1
+
+    def warn_rows(
+        self, table: str, frame: pl.DataFrame, flagged: pl.Expr, field: str, concern: str
+    ) -> None:
+        """Record a warning for every row of ``frame`` where ``flagged`` is true."""
+        count = frame.select(flagged.fill_null(False).sum()).item()
+        if not count:
+            return
+        room = max(self.cap - len(self.warnings), 0)
+        bad = frame.filter(flagged.fill_null(False))
+        value_column = field if field in bad.columns else _ROW
+        for row, value in bad.select(_ROW, value_column).head(room).iter_rows():
+            self.warn(table, row, field, value, concern)
+        self.more_warnings += max(int(count) - room, 0)
+
+    def collected_warnings(self) -> tuple[InputWarning, ...]:
+        """Every warning so far, with a last line counting those beyond the cap."""
+        warnings = list(self.warnings)
+        if self.more_warnings:
+            warnings.append(
+                InputWarning(
+                    self._summary_field,
+                    f"{self.more_warnings} more warning(s)",
+                    "were not listed (the first ones are listed above)",
+                    source=self.source,
+                )
+            )
+        return tuple(warnings)
 
     @property
     def full(self) -> bool:

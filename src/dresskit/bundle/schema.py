@@ -105,7 +105,27 @@ TREATMENT_DOSE_UNITS: Final[Mapping[str, tuple[str, ...]]] = {
     "steroid": ("mg/d", "mg/kg/d"),
     "ivig": ("g/kg/d", "g/d"),
     "biologic": ("mg",),
-    "other": (),  # free UCUM text
+    # Other agents (ciclosporin, mycophenolate, adalimumab, plasmapheresis sessions, ...): the
+    # UCUM units their doses are written in; a closed list, so that a unit cell can hold
+    # nothing but a unit (docs/data-format.md, treatments.csv).
+    "other": (
+        "mg",
+        "g",
+        "ug",
+        "mg/d",
+        "g/d",
+        "ug/d",
+        "mg/kg",
+        "mg/kg/d",
+        "g/kg",
+        "g/kg/d",
+        "mg/m2",
+        "mg/wk",
+        "[IU]",
+        "[IU]/d",
+        "mL",
+        "{session}",
+    ),
 }
 
 #: Accepted answers per (instrument, item) for drug_assessments.csv.

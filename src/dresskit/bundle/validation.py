@@ -37,6 +37,7 @@ from dresskit.bundle.checks import (
 )
 from dresskit.bundle.columns import _check_columns, _public, _typed, _unique
 from dresskit.bundle.lookups import _EpisodeLookup
+from dresskit.bundle.plausibility import check_dates, check_follow_up, check_patients
 from dresskit.bundle.problems import ProblemCollector
 from dresskit.bundle.schema import (
     ASSESSMENT_ANSWERS,
@@ -61,14 +62,18 @@ from dresskit.course.model import (
     SteroidSegment,
     WeightMeasurement,
 )
-from dresskit.errors import InputError
+from dresskit.errors import InputError, InputWarning
 
 __all__ = ["Bundle", "validate_tables"]
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """A validated bundle: typed tables, canonical units (see ``docs/data-format.md``)."""
+    """A validated bundle: typed tables, canonical units (see ``docs/data-format.md``).
+
+    ``warnings`` lists the values accepted but worth a second look (implausible but
+    possible, drug names read in another form), each with its file, row and reason.
+    """
 
     manifest: Mapping[str, str]
     patients: pl.DataFrame
@@ -78,6 +83,7 @@ class Bundle:
     observations: pl.DataFrame
     findings: pl.DataFrame
     treatments: pl.DataFrame
+    warnings: tuple[InputWarning, ...] = ()
 
     def episode_ids(self) -> tuple[str, ...]:
         """Return the episode ids, in file order."""
@@ -313,7 +319,11 @@ def _treatments(
 
 
 def validate_tables(
-    tables: Mapping[str, pl.DataFrame], *, source: str, max_errors: int = 1000
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    source: str,
+    today: date | None = None,
+    max_errors: int = 1000,
 ) -> Bundle:
     """Validate a bundle's raw tables and return the typed :class:`Bundle`.
 
@@ -323,13 +333,26 @@ def validate_tables(
         File stem (``"patients"``, ...) -> frame as read, every cell a string (or null).
     source
         The bundle's path, used in every error's location.
+    today
+        The day of validation: no date of the bundle may be later. ``None`` skips that one
+        check (the core keeps no clock: readers at the edges pass the date).
     max_errors
-        Report at most this many problems (and count the rest).
+        Report at most this many problems (and count the rest), and as many warnings.
+
+    Returns
+    -------
+    Bundle
+        The typed tables in canonical units, with :attr:`Bundle.warnings`: values accepted but
+        worth a second look (implausible but possible, names read in another form).
 
     Raises
     ------
     InputErrors
         Every problem found, each with file, row, column, value and what is accepted.
+
+    References
+    ----------
+    .. [1] docs/data-format.md (every rule and limit); :mod:`dresskit.bundle.plausibility`.
     """
     problems = ProblemCollector(source, max_errors)
     for name in REQUIRED_TABLES:
@@ -361,10 +384,13 @@ def validate_tables(
     patients, episodes = typed["patients"], typed["episodes"]
     _unique("patients", patients, ["patient_id"], problems, "patient_id")
     _episodes_check(episodes, patients, problems)
-    exposures = typed["drug_exposures"]
-    _drug_exposures_check(exposures, episodes, problems)
-    _assessments(typed["drug_assessments"], exposures, problems)
+    check_dates(typed, today, problems)
+    check_patients(patients, episodes, problems)
+    check_follow_up(episodes, problems)
     lookup = _EpisodeLookup.of(episodes)
+    exposures = typed["drug_exposures"]
+    _drug_exposures_check(exposures, episodes, lookup, problems)
+    _assessments(typed["drug_assessments"], exposures, problems)
     observations = _observations(typed["observations"], lookup, problems)
     _findings(typed["findings"], lookup, problems)
     treatments = _treatments_check(typed["treatments"], episodes, lookup, observations, problems)
@@ -378,4 +404,5 @@ def validate_tables(
         observations=observations,
         findings=_public(typed["findings"], "findings"),
         treatments=treatments,
+        warnings=problems.collected_warnings(),
     )

@@ -14,8 +14,12 @@ Each code stores values in one canonical unit. Input units are UCUM codes conver
 - total IgE: ``kU/L`` = ``k[IU]/L`` = ``[IU]/mL`` (WHO 75/502 standard; Shen 2024 writes
   "kU/mL", read as kU/L, see the examples' notes)
 
-Bounds are physiological plausibility limits in the canonical unit: values outside are
-refused as typing errors, never clipped. They are deliberately wide.
+Bounds are hard plausibility limits in the canonical unit: values outside are refused as
+typing errors (a wrong unit, a slipped decimal point), never clipped. They are deliberately
+wide. Inside them, each code has a *usual* range: a value outside it is possible but rare
+(an ALT of 20 000 U/L in ischaemic or fulminant hepatitis, eosinophils above 30 x 10^9/L in
+hypereosinophilia), so it is accepted and listed as a warning for a second look. Each limit's
+reason is in ``docs/data-format.md`` (observations.csv).
 
 References
 ----------
@@ -74,7 +78,10 @@ class ObservationCode:
     target
         pint expression of the canonical unit.
     bounds
-        Inclusive plausibility range in the canonical unit.
+        Inclusive hard plausibility range in the canonical unit (outside: refused).
+    usual
+        Inclusive usual range in the canonical unit (outside, within ``bounds``: accepted with
+        a warning).
     loinc
         LOINC code used for FHIR exchange, when one fits.
     molar_mass_g_per_mol
@@ -89,6 +96,7 @@ class ObservationCode:
     accepted_units: Mapping[str, str]
     target: str
     bounds: tuple[float, float]
+    usual: tuple[float, float]
     loinc: str | None = None
     molar_mass_g_per_mol: float | None = None
     qualitative: bool = False
@@ -103,6 +111,7 @@ def _code(
     bounds: tuple[float, float],
     loinc: str | None,
     *,
+    usual: tuple[float, float] | None = None,
     molar_mass: float | None = None,
     qualitative: bool = False,
     text_values: tuple[str, ...] = (),
@@ -114,6 +123,7 @@ def _code(
         accepted_units=dict(accepted),
         target=accepted[canonical],
         bounds=bounds,
+        usual=usual or bounds,
         loinc=loinc,
         molar_mass_g_per_mol=molar_mass,
         qualitative=qualitative,
@@ -124,11 +134,33 @@ def _code(
 OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
     entry.code: entry
     for entry in (
-        _code("temperature", "Body temperature", "Cel", TEMPERATURE_UNITS, (25, 45), "8310-5"),
-        _code("eosinophils", "Eosinophils", "10*9/L", _CELL_COUNTS, (0, 100), "711-2"),
-        _code("eosinophils_pct", "Eosinophils / 100 leukocytes", "%", _PERCENT, (0, 100), "713-8"),
-        _code("leukocytes", "Leukocytes", "10*9/L", _CELL_COUNTS, (0, 500), "6690-2"),
-        _code("lymphocytes", "Lymphocytes", "10*9/L", _CELL_COUNTS, (0, 500), "731-0"),
+        _code(
+            "temperature",
+            "Body temperature",
+            "Cel",
+            TEMPERATURE_UNITS,
+            (25, 45),
+            "8310-5",
+            usual=(34, 42),
+        ),
+        _code(
+            "eosinophils", "Eosinophils", "10*9/L", _CELL_COUNTS, (0, 100), "711-2", usual=(0, 30)
+        ),
+        _code(
+            "eosinophils_pct",
+            "Eosinophils / 100 leukocytes",
+            "%",
+            _PERCENT,
+            (0, 100),
+            "713-8",
+            usual=(0, 70),
+        ),
+        _code(
+            "leukocytes", "Leukocytes", "10*9/L", _CELL_COUNTS, (0, 500), "6690-2", usual=(0.5, 100)
+        ),
+        _code(
+            "lymphocytes", "Lymphocytes", "10*9/L", _CELL_COUNTS, (0, 500), "731-0", usual=(0, 50)
+        ),
         _code(
             "atypical_lymphocytes_pct",
             "Atypical (variant) lymphocytes / 100 leukocytes",
@@ -136,11 +168,14 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             _PERCENT,
             (0, 100),
             "735-9",
+            usual=(0, 50),
         ),
-        _code("platelets", "Platelets", "10*9/L", _CELL_COUNTS, (0, 3000), "777-3"),
-        _code("alt", "ALT", "U/L", _ENZYME, (0, 30000), "1742-6"),
-        _code("ast", "AST", "U/L", _ENZYME, (0, 50000), "1920-8"),
-        _code("ldh", "LDH", "U/L", _ENZYME, (0, 100000), "2532-0"),
+        _code(
+            "platelets", "Platelets", "10*9/L", _CELL_COUNTS, (0, 3000), "777-3", usual=(5, 1500)
+        ),
+        _code("alt", "ALT", "U/L", _ENZYME, (0, 30000), "1742-6", usual=(0, 5000)),
+        _code("ast", "AST", "U/L", _ENZYME, (0, 50000), "1920-8", usual=(0, 5000)),
+        _code("ldh", "LDH", "U/L", _ENZYME, (0, 100000), "2532-0", usual=(0, 10000)),
         _code(
             "bilirubin",
             "Total bilirubin",
@@ -148,6 +183,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"mg/dL": "milligram / deciliter", "umol/L": "micromole / liter"},
             (0, 80),
             "1975-2",
+            usual=(0, 30),
             molar_mass=584.66,
         ),
         _code(
@@ -157,6 +193,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"mg/dL": "milligram / deciliter", "umol/L": "micromole / liter"},
             (0, 40),
             "2160-0",
+            usual=(0.1, 15),
             molar_mass=113.12,
         ),
         _code(
@@ -166,6 +203,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"mg/L": "milligram / liter", "mg/dL": "milligram / deciliter"},
             (0, 1000),
             "1988-5",
+            usual=(0, 500),
         ),
         _code(
             "ferritin",
@@ -174,6 +212,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"ng/mL": "nanogram / milliliter", "ug/L": "microgram / liter"},
             (0, 500000),
             "2276-4",
+            usual=(0, 50000),
         ),
         _code(
             "total_ige",
@@ -182,6 +221,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"kU/L": "kIU / liter", "k[IU]/L": "kIU / liter", "[IU]/mL": "IU / milliliter"},
             (0, 200000),
             "19113-0",
+            usual=(0, 20000),
         ),
         _code(
             "hhv6_pcr",
@@ -190,6 +230,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"{copies}/mL": "1 / milliliter"},
             (0, 1e12),
             None,
+            usual=(0, 1e8),
             qualitative=True,
             text_values=("positive", "negative"),
         ),
@@ -209,6 +250,7 @@ OBSERVATION_CODES: Final[Mapping[str, ObservationCode]] = {
             {"kg": "kilogram", "[lb_av]": "pound", "g": "gram"},
             (0.3, 400),
             "29463-7",
+            usual=(2, 250),
         ),
     )
 }

@@ -1,0 +1,50 @@
+"""Write the small valid test bundle (tests.bundle.fixture) as real CSV files, with changes."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from tests.bundle.fixture import ROWS
+
+from dresskit.bundle import Bundle, read_tables, validate_tables
+
+#: The day these tests validate on (a fixed "today", so that the suite does not age).
+TODAY = date(2026, 11, 29)
+
+Rows = list[dict[str, str | None]]
+
+
+def rows(table: str) -> Rows:
+    """A copy of the fixture's rows of ``table``."""
+    return [dict(row) for row in ROWS[table]]
+
+
+def write_folder(folder: Path, **changes: Rows) -> Path:
+    """Write the fixture bundle as CSV files in ``folder``, with whole tables replaced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, records in {**ROWS, **changes}.items():
+        columns = list(dict.fromkeys([*ROWS[name][0], *(records[0] if records else {})]))
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for record in records:
+                writer.writerow(
+                    {key: "" if value is None else value for key, value in record.items()}
+                )
+    return folder
+
+
+def changed(table: str, index: int, **values: str | None) -> dict[str, Rows]:
+    """The fixture's ``table`` with cells of one row changed (or a row added at the end)."""
+    records = rows(table)
+    if index == len(records):
+        records.append(dict(records[-1]))
+    records[index].update(values)
+    return {table: records}
+
+
+def read(folder: Path, today: date = TODAY) -> Bundle:
+    """Read and validate a bundle folder as of ``today`` (default :data:`TODAY`)."""
+    return validate_tables(read_tables(folder), source=str(folder), today=today)
