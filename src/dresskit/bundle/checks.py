@@ -112,7 +112,9 @@ def _drug_exposures_check(
         exposures,
         ["episode_id", "drug"],
         problems,
-        "the same drug within an episode",
+        "the same drug within an episode (after names are made canonical: capitals, spaces, "
+        "spellings and brand names count as the same drug)",
+        field="drug",
     )
     problems.rows(
         "drug_exposures",

@@ -36,6 +36,7 @@ from dresskit.bundle.checks import (
     _treatments_check,
 )
 from dresskit.bundle.columns import _check_columns, _public, _typed, _unique
+from dresskit.bundle.drug_names import canonical_drug_names
 from dresskit.bundle.lookups import _EpisodeLookup
 from dresskit.bundle.plausibility import check_dates, check_follow_up, check_patients
 from dresskit.bundle.problems import ProblemCollector
@@ -380,6 +381,7 @@ def validate_tables(
             raw[name] = checked
     problems.raise_if_any()
     typed = {name: _typed(name, frame, problems) for name, frame in raw.items()}
+    typed = canonical_drug_names(typed, problems)
     manifest = _manifest(typed["manifest"], problems)
     patients, episodes = typed["patients"], typed["episodes"]
     _unique("patients", patients, ["patient_id"], problems, "patient_id")
