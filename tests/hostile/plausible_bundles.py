@@ -6,9 +6,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from tests.bundle.fixture import ROWS
-
 from dresskit.bundle import Bundle, read_tables, validate_tables
+from tests.bundle.fixture import ROWS
 
 #: The day these tests validate on (a fixed "today", so that the suite does not age).
 TODAY = date(2026, 11, 29)

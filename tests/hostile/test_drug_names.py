@@ -9,12 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.bundle.fixture import ROWS
-from tests.hostile.plausible_bundles import Rows, changed, read, rows, write_folder
 
 from dresskit.bundle import Bundle
 from dresskit.course.culprit import rank_culprits
 from dresskit.errors import InputErrors
+from tests.bundle.fixture import ROWS
+from tests.hostile.plausible_bundles import Rows, changed, read, rows, write_folder
 
 
 def load(tmp_path: Path, **changes: Rows) -> Bundle:

@@ -4,7 +4,8 @@ A bundle is a folder of CSV files, a .zip of that folder or one .xlsx workbook
 (``docs/data-format.md``). This package is the one place that knows the format:
 
 * :mod:`~dresskit.bundle.schema` declares every table and column once;
-* :mod:`~dresskit.bundle.reading` reads files as text (folder, .zip, .xlsx);
+* :mod:`~dresskit.bundle.reading` reads files as text (folder, .zip, .xlsx), within
+  :class:`ReadLimits` (:mod:`~dresskit.bundle.archive` opens .zip and .xlsx safely);
 * :mod:`~dresskit.bundle.validation` checks every rule and returns a typed :class:`Bundle`
   (with :mod:`~dresskit.bundle.columns`, :mod:`~dresskit.bundle.checks`,
   :mod:`~dresskit.bundle.lookups` and :mod:`~dresskit.bundle.problems`);
@@ -17,6 +18,7 @@ registry, the analysis and the command line read and write bundles through this 
 
 from __future__ import annotations
 
+from dresskit.bundle.archive import ReadLimits
 from dresskit.bundle.from_courses import course_tables
 from dresskit.bundle.reading import read_bundle, read_tables, typed_schema
 from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES, Column
@@ -30,6 +32,7 @@ __all__ = [
     "Bundle",
     "BundleFormat",
     "Column",
+    "ReadLimits",
     "as_text",
     "course_tables",
     "read_bundle",

@@ -259,14 +259,18 @@ def _observations(
             definition = OBSERVATION_CODES[unusual_code]
             usual_from, usual_to = definition.usual
             unit_name = definition.canonical_unit
+            converted = (
+                ""
+                if raw_unit == unit_name
+                else f"; {value_canonical:g} {unit_name} from {raw_unit}"
+            )
             problems.warn(
                 name,
                 row,
                 "value",
-                raw,
+                f"{raw:g}",
                 f"is outside the usual range of {definition.label} ({usual_from:g}-{usual_to:g} "
-                f"{unit_name}; {value_canonical:g} {unit_name} from {raw:g} {raw_unit}): "
-                "possible, check the value and its unit",
+                f"{unit_name}{converted}): possible, check the value and its unit",
             )
     _unique(
         name,

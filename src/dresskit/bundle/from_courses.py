@@ -20,6 +20,7 @@ from typing import Final
 
 import polars as pl
 
+from dresskit.bundle.columns import decimal_text
 from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES
 from dresskit.course.model import IvigDose, PatientCourse
 from dresskit.errors import InputError
@@ -38,7 +39,7 @@ def _text(value: object) -> _Cell:
     if isinstance(value, bool):
         raise TypeError("a bundle cell is never a boolean")
     if isinstance(value, float):
-        return repr(value)  # the shortest text that reads back as the same float
+        return decimal_text(value)  # the shortest text that reads back as the same float
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):

@@ -35,7 +35,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Final, Literal
 
 import polars as pl
@@ -59,6 +59,7 @@ __all__ = [
     "STEROID_MAX_PE_MG_PER_KG_DAY",
     "STEROID_WARN_PE_MG_PER_DAY",
     "Limit",
+    "local_today",
 ]
 
 #: No date of a bundle is earlier (a typing error: 1019 for 2019, or a spreadsheet's day 0).
@@ -88,6 +89,15 @@ IVIG_WARN_G_PER_KG_DAY: Final = 2.0
 BIOLOGIC_MAX_MG: Final = 3000.0
 #: A biologic dose above this many mg is listed (above rituximab's 1 g) [3].
 BIOLOGIC_WARN_MG: Final = 1000.0
+
+
+def local_today() -> date:
+    """Return today's date where dresskit runs: bundle dates are local calendar dates.
+
+    The readers at the edges (files, the registry) pass it to validation as ``today``; the
+    validation itself keeps no clock.
+    """
+    return datetime.now(tz=UTC).astimezone().date()
 
 
 @dataclass(frozen=True)

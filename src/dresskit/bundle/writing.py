@@ -1,20 +1,26 @@
 """Write bundle files: a folder of CSV, a .zip of it, or an .xlsx workbook.
 
 Values are written as the bundle's text (dates ISO, times HH:MM) in their canonical units, so
-a written bundle reads back equal.
+a written bundle reads back equal. Every file is written atomically (:mod:`dresskit.atomic`:
+a temporary sibling renamed into place, so a failure leaves the earlier file or folder as it
+was) and spreadsheet-safe (:mod:`dresskit.spreadsheets`: no text cell runs as a formula).
 """
 
 from __future__ import annotations
 
-import io
 import zipfile
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import polars as pl
 
+from dresskit.atomic import atomic_file, atomic_folder
+from dresskit.bundle.columns import decimal_texts
 from dresskit.bundle.schema import TABLES
 from dresskit.bundle.validation import Bundle
+from dresskit.errors import InputError
+from dresskit.spreadsheets import csv_bytes, xlsx_bytes
 
 __all__ = ["BundleFormat", "as_text", "write_bundle"]
 
@@ -27,6 +33,9 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
         [
             pl.col(name).dt.strftime("%H:%M").alias(name)
             if dtype == pl.Time
+            # Numbers in plain decimals (never 1e-06), as the reader accepts them.
+            else pl.col(name).map_batches(decimal_texts, return_dtype=pl.Utf8).alias(name)
+            if dtype.is_float()
             else pl.col(name).cast(pl.Utf8).alias(name)
             for name, dtype in frame.schema.items()
         ]
@@ -54,31 +63,74 @@ def _tables(bundle: Bundle) -> dict[str, pl.DataFrame]:
     }
 
 
-def write_bundle(bundle: Bundle, path: str | Path, *, format: BundleFormat = "folder") -> Path:
+def _bundle_file(path: PurePosixPath) -> bool:
+    """Whether ``path`` (inside a bundle folder) is a table file a bundle export writes."""
+    return len(path.parts) == 1 and path.suffix == ".csv" and path.stem in TABLES
+
+
+def write_bundle(
+    bundle: Bundle,
+    path: str | Path,
+    *,
+    format: BundleFormat = "folder",
+    on_ready: Callable[[], None] | None = None,
+) -> Path:
     """Write a bundle as a folder of CSV, a .zip, or an .xlsx workbook; return the path.
 
     Values are written in their canonical units (so a written bundle reads back equal).
-    """
-    target = Path(path)
-    tables = _tables(bundle)
-    if format == "folder":
-        target.mkdir(parents=True, exist_ok=True)
-        for name, frame in tables.items():
-            frame.write_csv(target / f"{name}.csv")
-    elif format == "zip":
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, frame in tables.items():
-                buffer = io.BytesIO()
-                frame.write_csv(buffer)
-                archive.writestr(f"{name}.csv", buffer.getvalue())
-    else:
-        from openpyxl import Workbook
 
-        workbook = Workbook(write_only=True)
-        for name, frame in tables.items():
-            sheet = workbook.create_sheet(name)
-            sheet.append(frame.columns)
-            for row in frame.iter_rows():
-                sheet.append(list(row))
-        workbook.save(target)
-    return target
+    Parameters
+    ----------
+    bundle
+        A validated bundle.
+    path
+        The folder, .zip or .xlsx file to write. An existing one is replaced only once the new
+        one is complete; an existing folder only when it holds nothing but bundle tables.
+    format
+        ``"folder"`` (one CSV per table), ``"zip"`` (those CSV in a .zip) or ``"xlsx"`` (one
+        sheet per table).
+    on_ready
+        Called once every byte is written in the temporary sibling, before it is renamed
+        into place (the export's audit record): if it raises, nothing is replaced.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        When the target cannot be written (disk full, permission denied, a file where a
+        folder is needed, a folder holding other files): nothing was replaced.
+    InputError
+        When a text cannot be held by an .xlsx cell (a control character): the sheet, row and
+        column are named.
+
+    References
+    ----------
+    .. [1] OWASP Foundation. CSV Injection (text cells that begin with ``=``, ``+``, ``-``,
+       ``@``, tab or carriage return are quoted in CSV, written as text in XLSX).
+    .. [2] POSIX rename() (atomic replacement); see :mod:`dresskit.atomic`.
+    """
+    if format not in ("folder", "zip", "xlsx"):
+        raise InputError("format", format, "folder, zip or xlsx")
+    tables = _tables(bundle)
+    ready = on_ready or (lambda: None)
+    if format == "folder":
+        with atomic_folder(path, replaceable=_bundle_file) as folder:
+            for name, frame in tables.items():
+                folder.write(f"{name}.csv", csv_bytes(frame))
+            ready()
+    elif format == "zip":
+        with atomic_file(path) as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, frame in tables.items():
+                    archive.writestr(f"{name}.csv", csv_bytes(frame))
+            ready()
+    else:
+        with atomic_file(path) as handle:
+            # Made inside: openpyxl's own temporary files fail on a full disk too.
+            handle.write(xlsx_bytes(tables))
+            ready()
+    return Path(path)
