@@ -71,7 +71,7 @@ def with_free_text() -> Bundle:
             "start_date": "2021-05-12",
             "end_date": None,
             "dose": "150",
-            "dose_unit": "mg per day as told",
+            "dose_unit": "mg/d",
             "interval_days": None,
             "loading_dose": None,
         },
@@ -147,14 +147,16 @@ def test_free_text_columns_keep_only_coded_values() -> None:
     assert ("other_cause_test", "hbv") in details
     assert all(detail is None for code, detail in details if code != "other_cause_test")
     other = export.treatments.filter(pl.col("kind") == "other").row(0, named=True)
-    assert (other["agent"], other["dose_unit"], other["dose"]) == (None, None, 150.0)
-    assert "treatment agents: 1" in export.method
-    assert "dose units: 1" in export.method
+    assert (other["agent"], other["dose_unit"], other["dose"]) == ("unlisted-drug", "mg/d", 150.0)
+    assert "treatment agents outside the vocabulary (written as unlisted-drug): 1" in (
+        export.method
+    )
     assert set(export.treatments.get_column("agent").drop_nulls()) == {
         "prednisolone",
         "ivig",
         "dupilumab",
         "methylprednisolone",
+        "unlisted-drug",
     }
 
 

@@ -15,10 +15,16 @@ Rule's Safe Harbor method (45 CFR §164.514(b)(2)) that a bundle can hold:
 * **Ages** over 89 become ``"90+"`` (§164.514(b)(2)(i)(C)). The birth year is dropped for
   everyone: when only the birth year is recorded, the age at onset is derived from it and the
   first episode's onset year (and said so in ``age_basis``), so no year is exported.
-* **Free text** is dropped: finding ``detail`` is kept only for ``other_cause_test`` (where it
-  names the test, a code); observation ``text`` only when it is a coded result of the code
-  (``positive``/``negative``); drug and agent names only when they look like a generic name;
-  the manifest's ``title`` and ``source`` are replaced.
+* **Every other column is on an allow-list** (:data:`EXPORTED_COLUMNS`): each exported column
+  is a pseudonym, a controlled code, a date (relative or shifted), a time of day or a number,
+  and every text cell is checked against its column's list before anything is written (a
+  cell outside it stops the export as a bug). Drug and agent names become the canonical name
+  of the shipped drug vocabulary (:mod:`dresskit.bundle.drugs`), or ``unlisted-drug`` (numbered
+  within the episode, so that causality assessments stay linked) when the name is not in it;
+  ATC codes are kept only when the vocabulary knows them; units come from the closed unit
+  lists; finding ``detail`` is kept only for ``other_cause_test`` (it names the test, a code)
+  and observation ``text`` only when it is a coded result (``positive``/``negative``); the
+  manifest keeps only ``format``, ``version``, ``dates`` and ``synthetic``.
 
 What remains is coded clinical data and numbers. Safe Harbor also requires that the covered
 entity have no actual knowledge that the rest could identify someone (§164.514(b)(2)(ii)):
@@ -42,7 +48,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+import io
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -50,12 +58,30 @@ from typing import Final, Literal
 import polars as pl
 
 from dresskit import __version__
+from dresskit.atomic import atomic_file, atomic_folder
 from dresskit.bundle import Bundle
-from dresskit.bundle.schema import FORMAT_VERSION, OTHER_CAUSE_TESTS
-from dresskit.course.codes import OBSERVATION_CODES
+from dresskit.bundle.drugs import (
+    UNLISTED_DRUG,
+    VOCABULARY_VERSION,
+    known_atc_codes,
+    resolve_drug_name,
+    vocabulary,
+)
+from dresskit.bundle.schema import (
+    ASSESSMENT_ANSWERS,
+    FINDING_VALUES,
+    FORMAT_VERSION,
+    OTHER_CAUSE_TESTS,
+    STEROID_AGENTS,
+    TABLES,
+    TREATMENT_DOSE_UNITS,
+)
+from dresskit.course.codes import OBSERVATION_CODES, UNIT_ENUM
 from dresskit.errors import ConfigurationError
+from dresskit.spreadsheets import csv_bytes
 
 __all__ = [
+    "EXPORTED_COLUMNS",
     "DateMode",
     "DeidentifiedTables",
     "deidentify",
@@ -77,12 +103,6 @@ OLDEST_EXPORTED_AGE: Final = 89
 OLDER_AGES: Final = "90+"
 FORMAT_NAME: Final = "dresskit-deidentified"
 
-#: A drug or agent name kept in the export: a lower-case generic name (no digits, so no
-#: batch, record or phone numbers), at most four words.
-_GENERIC_NAME: Final = r"^[a-z][a-z\-]*( [a-z][a-z\-]*){0,3}$"
-#: A dose unit kept for "other" treatments: UCUM-like, no spaces.
-_UNIT: Final = r"^[A-Za-z0-9/*.\[\]{}%_\-]{1,20}$"
-
 _DATE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "episodes": ("onset_date", "admission_date", "last_follow_up_date"),
     "drug_exposures": ("start_date", "stop_date"),
@@ -90,6 +110,177 @@ _DATE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "findings": ("date",),
     "treatments": ("start_date", "end_date"),
 }
+
+
+ExportKind = Literal["pseudonym", "code", "drug", "atc", "date", "time", "number", "age"]
+
+#: The allow-list: every column an export holds, by table, and what it is. A column not listed
+#: is never exported; every text cell of a listed column is checked against its kind before
+#: anything is written (:func:`deidentify` fails rather than export a cell outside it). Date
+#: columns are named here as in the bundle; relative exports rename them ``*_day``.
+EXPORTED_COLUMNS: Final[Mapping[str, Mapping[str, ExportKind]]] = {
+    "manifest": {"key": "code", "value": "code"},
+    "patients": {
+        "patient_id": "pseudonym",
+        "sex": "code",
+        "age_years": "age",
+        "age_basis": "code",
+    },
+    "episodes": {
+        "episode_id": "pseudonym",
+        "patient_id": "pseudonym",
+        "phenotype": "code",
+        "onset_date": "date",
+        "admission_date": "date",
+        "outcome": "code",
+        "last_follow_up_date": "date",
+    },
+    "drug_exposures": {
+        "episode_id": "pseudonym",
+        "drug": "drug",
+        "atc_code": "atc",
+        "role": "code",
+        "start_date": "date",
+        "stop_date": "date",
+    },
+    "drug_assessments": {
+        "episode_id": "pseudonym",
+        "drug": "drug",
+        "instrument": "code",
+        "item": "code",
+        "answer": "code",
+    },
+    "observations": {
+        "episode_id": "pseudonym",
+        "date": "date",
+        "time": "time",
+        "code": "code",
+        "value": "number",
+        "unit": "code",
+        "text": "code",
+    },
+    "findings": {
+        "episode_id": "pseudonym",
+        "date": "date",
+        "code": "code",
+        "value": "code",
+        "detail": "code",
+    },
+    "treatments": {
+        "episode_id": "pseudonym",
+        "kind": "code",
+        "agent": "drug",
+        "route": "code",
+        "start_date": "date",
+        "end_date": "date",
+        "dose": "number",
+        "dose_unit": "code",
+        "interval_days": "number",
+        "loading_dose": "number",
+    },
+}
+TABLE_ORDER: Final = tuple(name for name in EXPORTED_COLUMNS if name != "manifest")
+_ALL_DATE_COLUMNS: Final = frozenset(c for columns in _DATE_COLUMNS.values() for c in columns)
+_OBSERVATION_TEXT: Final = frozenset(
+    value for definition in OBSERVATION_CODES.values() for value in definition.text_values
+)
+_DOSE_UNITS: Final = frozenset(unit for units in TREATMENT_DOSE_UNITS.values() for unit in units)
+
+
+def _codes_of(table: str, column: str) -> frozenset[str]:
+    declared = {c.name: c for c in TABLES[table]}
+    return frozenset(declared[column].codes)
+
+
+#: Every value a "code" column may hold.
+_ALLOWED_CODES: Final[Mapping[tuple[str, str], frozenset[str]]] = {
+    ("manifest", "key"): frozenset({"format", "version", "dates", "synthetic"}),
+    ("manifest", "value"): frozenset(
+        {FORMAT_NAME, FORMAT_VERSION, "relative", "shifted", "yes", "no"}
+    ),
+    ("patients", "sex"): _codes_of("patients", "sex"),
+    ("patients", "age_basis"): frozenset({"recorded", "birth_year"}),
+    ("episodes", "phenotype"): _codes_of("episodes", "phenotype"),
+    ("episodes", "outcome"): _codes_of("episodes", "outcome"),
+    ("drug_exposures", "role"): _codes_of("drug_exposures", "role"),
+    ("drug_assessments", "instrument"): frozenset(ASSESSMENT_ANSWERS),
+    ("drug_assessments", "item"): frozenset(
+        item for items in ASSESSMENT_ANSWERS.values() for item in items
+    ),
+    ("drug_assessments", "answer"): frozenset(
+        answer
+        for items in ASSESSMENT_ANSWERS.values()
+        for answers in items.values()
+        for answer in answers
+    ),
+    ("observations", "code"): frozenset(OBSERVATION_CODES),
+    ("observations", "unit"): frozenset(UNIT_ENUM.categories.to_list()),
+    ("observations", "text"): _OBSERVATION_TEXT,
+    ("findings", "code"): frozenset(FINDING_VALUES),
+    ("findings", "value"): frozenset(v for values in FINDING_VALUES.values() for v in values),
+    ("findings", "detail"): frozenset(OTHER_CAUSE_TESTS),
+    ("treatments", "kind"): frozenset(TREATMENT_DOSE_UNITS),
+    ("treatments", "route"): _codes_of("treatments", "route"),
+    ("treatments", "dose_unit"): _DOSE_UNITS,
+}
+_PATTERNS: Final[Mapping[ExportKind, str]] = {
+    "pseudonym": r"^[0-9a-f]{16}$",
+    "age": r"^([0-9]|[1-8][0-9]|90\+)$",
+    "atc": r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$",
+    "drug": rf"^{UNLISTED_DRUG}(-[0-9]+)?$",
+}
+_NOT_TEXT: Final[Mapping[ExportKind, tuple[type[pl.DataType], ...]]] = {
+    "date": (pl.Date, pl.Int64, pl.Int32),
+    "time": (pl.Time,),
+    "number": (pl.Float64, pl.Int64, pl.Int32),
+}
+
+
+def _allowed_drugs() -> frozenset[str]:
+    return frozenset(vocabulary()) | frozenset(STEROID_AGENTS) | {"ivig"}
+
+
+def _check_allow_list(export: DeidentifiedTables, dates: DateMode) -> None:
+    """Refuse to return an export holding anything outside :data:`EXPORTED_COLUMNS`.
+
+    A failure here is a bug in dresskit (a rule above let a value through), never a user
+    error: nothing is written and the message names the table, column and how many cells.
+    """
+    drugs = _allowed_drugs()
+    atc = known_atc_codes()
+    for table, frame in export.tables().items():
+        declared = EXPORTED_COLUMNS[table]
+        expected = [_exported_name(column, dates) for column in declared]
+        if frame.columns != expected:
+            raise ConfigurationError(
+                f"de-identified {table} would hold columns {frame.columns}, not the allow-list "
+                f"{expected}: nothing was written (a bug in dresskit)"
+            )
+        for column, (source, kind) in zip(frame.columns, declared.items(), strict=True):
+            values = frame.get_column(column)
+            if kind in _NOT_TEXT:
+                if not isinstance(values.dtype, _NOT_TEXT[kind]) and values.null_count() < len(
+                    values
+                ):
+                    raise ConfigurationError(
+                        f"de-identified {table}.{column} would hold {values.dtype} values, not "
+                        f"{kind}s: nothing was written (a bug in dresskit)"
+                    )
+                continue
+            text = values.cast(pl.Utf8).drop_nulls().unique()
+            if kind == "code":
+                bad = text.filter(~text.is_in(list(_ALLOWED_CODES[(table, source)])))
+            elif kind == "drug":
+                bad = text.filter(~text.is_in(list(drugs)) & ~text.str.contains(_PATTERNS[kind]))
+            elif kind == "atc":
+                bad = text.filter(~text.is_in(list(atc)))
+            else:
+                bad = text.filter(~text.str.contains(_PATTERNS[kind]))
+            if bad.len():
+                raise ConfigurationError(
+                    f"de-identified {table}.{column} would hold {bad.len()} value(s) outside its "
+                    f"allow-list ({kind}): nothing was written (a bug in dresskit)"
+                )
 
 
 @dataclass(frozen=True)
@@ -266,45 +457,48 @@ def deidentify(
             pl.col("episode_id").replace_strict(episode_names, return_dtype=pl.Utf8)
         )
 
-    def renamed(table: str) -> list[str]:
-        columns = _DATE_COLUMNS[table]
-        if dates == "shifted":
-            return list(columns)
-        return [_day_name(c) for c in columns]
-
-    patients = _patients(bundle, patient_names)
-    episodes = dated(bundle.episodes, "episodes").with_columns(
-        pl.col("patient_id").replace_strict(patient_names, return_dtype=pl.Utf8)
+    names = {
+        table: [_exported_name(c, dates) for c in EXPORTED_COLUMNS[table]] for table in TABLE_ORDER
+    }
+    drug_codes = _drug_codes(bundle.drug_exposures)
+    coded_drug = pl.struct("episode_id", "drug").map_elements(
+        lambda row: drug_codes[(row["episode_id"], row["drug"])], return_dtype=pl.Utf8
     )
-    episodes = episodes.select(
-        "episode_id",
-        "patient_id",
-        "phenotype",
-        *renamed("episodes")[:2],
-        "outcome",
-        renamed("episodes")[2],
-    ).sort("patient_id", renamed("episodes")[0], "episode_id")
-    first, second = renamed("drug_exposures")
+    atc = known_atc_codes()
+    patients = _patients(bundle, patient_names)
+    episodes = (
+        dated(bundle.episodes, "episodes")
+        .with_columns(pl.col("patient_id").replace_strict(patient_names, return_dtype=pl.Utf8))
+        .select(names["episodes"])
+        .sort("patient_id", names["episodes"][3], "episode_id")
+    )
+    first = names["drug_exposures"][4]
     drug_exposures = (
-        dated(bundle.drug_exposures, "drug_exposures")
-        .with_columns(_kept(pl.col("drug"), _GENERIC_NAME))
-        .select("episode_id", "drug", "atc_code", "role", first, second)
+        bundle.drug_exposures.with_columns(
+            coded_drug.alias("drug"),
+            pl.when(pl.col("atc_code").is_in(list(atc))).then(pl.col("atc_code")).alias("atc_code"),
+        )
+        .pipe(dated, "drug_exposures")
+        .select(names["drug_exposures"])
         .sort("episode_id", "drug", first, nulls_last=True)
     )
     drug_assessments = (
-        bundle.drug_assessments.with_columns(
-            pl.col("episode_id").replace_strict(episode_names, default=None, return_dtype=pl.Utf8),
-            _kept(pl.col("drug"), _GENERIC_NAME),
+        bundle.drug_assessments.with_columns(coded_drug.alias("drug"))
+        .with_columns(
+            pl.col("episode_id").replace_strict(episode_names, default=None, return_dtype=pl.Utf8)
         )
-        .select("episode_id", "drug", "instrument", "item", "answer")
+        .select(names["drug_assessments"])
         .sort("episode_id", "drug", "instrument", "item", nulls_last=True)
     )
-    (day,) = renamed("observations")
-    text_values = sorted({v for d in OBSERVATION_CODES.values() for v in d.text_values})
+    day = names["observations"][1]
     observations = (
         dated(bundle.observations, "observations")
-        .with_columns(pl.when(pl.col("text").is_in(text_values)).then(pl.col("text")).alias("text"))
-        .select("episode_id", day, "time", "code", "value", "unit", "text")
+        .with_columns(
+            pl.when(pl.col("text").is_in(list(_OBSERVATION_TEXT)))
+            .then(pl.col("text"))
+            .alias("text")
+        )
+        .select(names["observations"])
         .sort("episode_id", day, "time", "code", nulls_last=True)
     )
     findings = (
@@ -317,39 +511,50 @@ def deidentify(
             .then(pl.col("detail"))
             .alias("detail")
         )
-        .select("episode_id", day, "code", "value", "detail")
+        .select(names["findings"])
         .sort("episode_id", day, "code", "value", nulls_last=True)
     )
-    start, end = renamed("treatments")
+    start = names["treatments"][4]
+    agents = {
+        agent: _treatment_agent(agent)
+        for agent in bundle.treatments.get_column("agent").unique().drop_nulls().to_list()
+    }
     treatments = (
         dated(bundle.treatments, "treatments")
         .with_columns(
-            _kept(pl.col("agent"), _GENERIC_NAME),
-            _kept(pl.col("dose_unit"), _UNIT),
+            pl.when(pl.col("kind").is_in(["steroid", "ivig"]))
+            .then(pl.col("agent"))
+            .otherwise(pl.col("agent").replace_strict(agents, default=None, return_dtype=pl.Utf8))
+            .alias("agent"),
+            pl.when(pl.col("dose_unit").is_in(list(_DOSE_UNITS)))
+            .then(pl.col("dose_unit"))
+            .alias("dose_unit"),
         )
-        .select(
-            "episode_id",
-            "kind",
-            "agent",
-            "route",
-            start,
-            end,
-            "dose",
-            "dose_unit",
-            "interval_days",
-            "loading_dose",
-        )
+        .select(names["treatments"])
         .sort("episode_id", start, "kind", "agent", nulls_last=True)
     )
     withheld = {
-        "drug names": _withheld(bundle.drug_exposures.get_column("drug"), _GENERIC_NAME),
-        "treatment agents": _withheld(bundle.treatments.get_column("agent"), _GENERIC_NAME),
-        "dose units": _withheld(bundle.treatments.get_column("dose_unit"), _UNIT),
+        "drug names outside the vocabulary (written as unlisted-drug)": sum(
+            1 for code in drug_codes.values() if code.startswith(UNLISTED_DRUG)
+        ),
+        "treatment agents outside the vocabulary (written as unlisted-drug)": sum(
+            1
+            for agent in bundle.treatments.filter(pl.col("kind").is_in(["biologic", "other"]))
+            .get_column("agent")
+            .to_list()
+            if agents.get(agent) == UNLISTED_DRUG
+        ),
+        "ATC codes the vocabulary does not know (left empty)": int(
+            (
+                bundle.drug_exposures.get_column("atc_code").is_not_null()
+                & ~bundle.drug_exposures.get_column("atc_code").is_in(list(atc))
+            ).sum()
+        ),
     }
     manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "dates": dates}
     if bundle.manifest.get("synthetic") in ("yes", "no"):
         manifest["synthetic"] = bundle.manifest["synthetic"]
-    return DeidentifiedTables(
+    export = DeidentifiedTables(
         patients=patients,
         episodes=episodes,
         drug_exposures=drug_exposures,
@@ -360,19 +565,44 @@ def deidentify(
         manifest=manifest,
         method=_method(dates, withheld),
     )
+    _check_allow_list(export, dates)
+    return export
 
 
 def _day_name(column: str) -> str:
     return "day" if column == "date" else column.removesuffix("_date") + "_day"
 
 
-def _kept(column: pl.Expr, pattern: str) -> pl.Expr:
-    """Keep a text value only when it matches ``pattern`` (else null: withheld)."""
-    return pl.when(column.str.contains(pattern)).then(column).alias(column.meta.output_name())
+def _exported_name(column: str, dates: DateMode) -> str:
+    """Return a column's exported name: ``*_day`` for relative dates, else unchanged."""
+    if column in _ALL_DATE_COLUMNS and dates == "relative":
+        return _day_name(column)
+    return column
 
 
-def _withheld(values: pl.Series, pattern: str) -> int:
-    return int((values.is_not_null() & ~values.str.contains(pattern)).sum())
+def _drug_codes(exposures: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """Each (episode, drug) -> the vocabulary's name, or ``unlisted-drug-N`` within the episode.
+
+    Unlisted drugs are numbered per episode in the order of their first dose (then name), so
+    that an episode's causality answers stay attached to the right drug without its name.
+    """
+    codes: dict[tuple[str, str], str] = {}
+    counters: dict[str, int] = {}
+    ordered = exposures.sort("episode_id", "start_date", "drug", nulls_last=True)
+    for episode_id, drug in ordered.select("episode_id", "drug").iter_rows():
+        resolved = resolve_drug_name(drug)
+        if resolved.entry is not None:
+            codes[(episode_id, drug)] = resolved.entry.name
+        else:
+            counters[episode_id] = counters.get(episode_id, 0) + 1
+            codes[(episode_id, drug)] = f"{UNLISTED_DRUG}-{counters[episode_id]}"
+    return codes
+
+
+def _treatment_agent(agent: str) -> str:
+    """Return a biologic or other agent's vocabulary name, else ``unlisted-drug``."""
+    resolved = resolve_drug_name(agent)
+    return resolved.entry.name if resolved.entry is not None else UNLISTED_DRUG
 
 
 def _patients(bundle: Bundle, names: Mapping[str, str]) -> pl.DataFrame:
@@ -440,12 +670,16 @@ def _method(dates: DateMode, withheld: Mapping[str, int]) -> str:
         "year of the patient's first episode minus the birth year (may be one year too high; "
         "age_basis says which). Ages over 89 are the single category '90+'. Birth years are "
         "not exported.",
-        "- Free text removed: finding detail kept only for other_cause_test (the name of the "
-        "test, a code); observation text kept only as a coded result (positive, negative); "
-        "drug and treatment agent names kept only when they are a lower-case generic name "
-        "without digits, dose units only when UCUM-like; the bundle's title and source are "
-        "not exported. Values withheld (left empty) for not meeting these rules: "
-        f"{counts}.",
+        "- Allow-list: every column is a pseudonym, a controlled code, a date (as above), a "
+        "time of day or a number; every text cell was checked against its column's list "
+        "before anything was written. Drug and treatment agent names are the canonical names "
+        f"of dresskit's drug vocabulary (version {VOCABULARY_VERSION}); a name outside it is "
+        f"written as {UNLISTED_DRUG} (numbered within the episode for drug exposures, so that "
+        "causality answers stay linked). ATC codes are kept only when the vocabulary knows "
+        "them; units come from the bundle's closed unit lists. Finding detail is kept only for "
+        "other_cause_test (the name of the test, a code); observation text only as a coded "
+        "result (positive, negative). The bundle's title, source and any other manifest entry "
+        f"are not exported. Counts: {counts}.",
         "- Kept: sex, phenotype, outcome, ATC codes, drug roles, causality answers, "
         "observation codes, values (canonical units) and times of day, finding codes and "
         "values, treatment kinds, routes and doses.",
@@ -474,31 +708,72 @@ def _method(dates: DateMode, withheld: Mapping[str, int]) -> str:
     return "\n".join(lines)
 
 
-def write_deidentified(tables: DeidentifiedTables, folder: str | Path) -> Path:
-    """Write the export as CSV files plus ``README.md`` (the method) in ``folder``.
+def _files(tables: DeidentifiedTables) -> dict[str, bytes]:
+    """Every file of the export: one spreadsheet-safe CSV per table, and ``README.md``."""
+    files = {
+        f"{name}.csv": csv_bytes(
+            frame.with_columns(
+                [pl.col(c).dt.strftime("%H:%M") for c, t in frame.schema.items() if t == pl.Time]
+            )
+        )
+        for name, frame in tables.tables().items()
+    }
+    files["README.md"] = tables.method.encode("utf-8")
+    return files
+
+
+def write_deidentified(
+    tables: DeidentifiedTables,
+    target: str | Path,
+    *,
+    on_ready: Callable[[], None] | None = None,
+) -> Path:
+    """Write the export as CSV files plus ``README.md``: a folder, or a ``.zip`` of them.
+
+    The files are written atomically (:mod:`dresskit.atomic`): all of them appear, or none,
+    and an earlier export at ``target`` stays as it was when writing fails. Text cells are
+    spreadsheet-safe (:func:`dresskit.spreadsheets.csv_bytes`).
 
     Parameters
     ----------
     tables
         The result of :func:`deidentify`.
-    folder
-        Created if absent; files of the same names are overwritten.
+    target
+        A folder (created; an earlier export there is replaced whole, a folder holding
+        anything else is refused) or a path ending in ``.zip``.
+    on_ready
+        Called once every byte is written in the temporary sibling, before it is renamed
+        into place (the export's audit record): if it raises, nothing is replaced.
 
     Returns
     -------
     pathlib.Path
-        The folder.
+        The folder or the .zip file.
+
+    Raises
+    ------
+    OutputError
+        When the target cannot be written (nothing was changed).
 
     References
     ----------
     .. [1] 45 CFR §164.514(b)(2) (Safe Harbor); the README documents the method applied.
     """
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.tables().items():
-        text = frame.with_columns(
-            [pl.col(c).dt.strftime("%H:%M") for c, t in frame.schema.items() if t == pl.Time]
-        )
-        text.write_csv(target / f"{name}.csv")
-    (target / "README.md").write_text(tables.method, encoding="utf-8")
-    return target
+    path = Path(target)
+    files = _files(tables)
+    if path.suffix.lower() == ".zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        with atomic_file(path) as handle:
+            handle.write(buffer.getvalue())
+            if on_ready is not None:
+                on_ready()
+        return path
+    with atomic_folder(path, replaceable=lambda name: str(name) in files) as folder:
+        for name, data in files.items():
+            folder.write(name, data)
+        if on_ready is not None:
+            on_ready()
+    return path

@@ -10,16 +10,22 @@ transaction as the change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
+import polars as pl
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dresskit.bundle.schema import ADMISSION_DAYS_BEFORE_ONSET, TABLES
-from dresskit.errors import DresskitError, InputError
+from dresskit.bundle import Bundle, validate_tables
+from dresskit.bundle.fingerprints import episode_fingerprints
+from dresskit.bundle.plausibility import local_today
+from dresskit.bundle.schema import TABLES
+from dresskit.errors import DresskitError, InputError, InputErrors
 from dresskit.registry import audit
+from dresskit.registry.db import writing
+from dresskit.registry.episode_problems import problems_by_episode, without_episodes
 from dresskit.registry.records import EpisodeRecord
 from dresskit.registry.schema import CHILD_TABLES, table
 
@@ -65,27 +71,54 @@ def _checked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return dict(changes)
 
 
-def _check_dates(record: EpisodeRecord) -> None:
-    """Keep the date rules of episodes.csv (docs/data-format.md) after the change."""
-    earliest_admission = record.onset_date - timedelta(days=ADMISSION_DAYS_BEFORE_ONSET)
-    if record.admission_date is not None and record.admission_date < earliest_admission:
-        raise InputError(
-            "admission_date",
-            record.admission_date.isoformat(),
-            f"no earlier than {ADMISSION_DAYS_BEFORE_ONSET} days before onset {record.onset_date}",
+def _validated_after(
+    session: Session, engine: Engine, episode_id: str, changes: Mapping[str, Any]
+) -> str:
+    """Validate the whole episode as the change would leave it; return its new fingerprint.
+
+    The episode, its patient, the patient's other episodes (weights are the patient's) and
+    all their rows are read in the edit's own transaction, the change is applied to the
+    episode's row, and the bundle's rules run on all of it, as an import would: a new last
+    follow-up that leaves observations or treatments after it is refused naming each of them.
+    Problems of the patient's other episodes do not block this edit (they were there before).
+
+    Raises
+    ------
+    InputErrors
+        Every problem the change would leave, naming the table, row, field and value.
+    """
+    from dresskit.registry.store import patient_tables  # store imports this module
+
+    tables = patient_tables(session.connection(), episode_id)
+    episodes = tables["episodes"]
+    row = episodes.filter(pl.col("episode_id") == episode_id)
+    patient = row.get_column("patient_id")[0] if row.height else None
+    mine = pl.col("episode_id") == episode_id
+    patched = []
+    for name, value in changes.items():
+        dtype = episodes.schema[name]
+        cell = value.isoformat() if isinstance(value, date) and dtype == pl.Utf8 else value
+        patched.append(
+            pl.when(mine).then(pl.lit(cell, dtype=dtype)).otherwise(pl.col(name)).alias(name)
         )
-    if record.last_follow_up_date < record.onset_date:
-        raise InputError(
-            "last_follow_up_date",
-            record.last_follow_up_date.isoformat(),
-            f"on or after onset {record.onset_date}",
-        )
-    if record.admission_date is not None and record.last_follow_up_date < record.admission_date:
-        raise InputError(
-            "last_follow_up_date",
-            record.last_follow_up_date.isoformat(),
-            f"on or after admission {record.admission_date}",
-        )
+    tables["episodes"] = episodes.with_columns(patched)
+    url = engine.url.render_as_string(hide_password=True)
+
+    def file_of(name: str) -> str:
+        return f"{url}: {name} of patient {patient}"
+
+    def validated(frames: dict[str, pl.DataFrame]) -> Bundle:
+        return validate_tables(frames, source=url, today=local_today(), file_of=file_of)
+
+    try:
+        bundle = validated(tables)
+    except InputErrors as errors:
+        by_episode, unplaced = problems_by_episode(errors.errors, tables, file_of)
+        own = [*by_episode.pop(episode_id, []), *unplaced]
+        if own:
+            raise InputErrors(own) from None
+        bundle = validated(without_episodes(tables, by_episode))
+    return episode_fingerprints(bundle)[episode_id]
 
 
 def _load(session: Session, episode_id: str) -> EpisodeRecord:
@@ -139,7 +172,9 @@ def update_episode(
     """Change columns of one episode if nobody changed it since ``expected_version``.
 
     Returns the new version. Only :data:`EDITABLE_EPISODE_COLUMNS` may change, to values the
-    bundle format accepts (codes from its list, dates as dates, not before onset).
+    bundle format accepts (codes from its list, dates as dates), and the whole episode must
+    pass the bundle's rules after the change, as an import would (a last follow-up before
+    some of its observations or treatments is refused, naming them).
 
     Raises
     ------
@@ -147,9 +182,11 @@ def update_episode(
         When the episode's version is no longer ``expected_version``: the change is refused.
     InputError
         For an unknown episode, a column that cannot change or a value it cannot take.
+    InputErrors
+        For every rule of the bundle format the episode would break after the change.
     """
     checked = _checked_changes(changes)
-    with Session(engine) as session, session.begin():
+    with Session(writing(engine)) as session, session.begin():
         record = _load(session, episode_id)
         if record.version != expected_version:
             raise ConflictError(
@@ -161,9 +198,9 @@ def update_episode(
                 )
             )
         before = {name: getattr(record, name) for name in checked}
+        record.content_hash = _validated_after(session, engine, episode_id, checked)
         for name, value in checked.items():
             setattr(record, name, value)
-        _check_dates(record)
         # Always a change, so the version moves even when the values were already these.
         record.updated_at = datetime.now(tz=UTC)
         try:
@@ -200,7 +237,7 @@ def delete_episode(engine: Engine, episode_id: str, *, expected_version: int, ac
     InputError
         For an unknown episode.
     """
-    with Session(engine) as session, session.begin():
+    with Session(writing(engine)) as session, session.begin():
         record = _load(session, episode_id)
         if record.version != expected_version:
             raise ConflictError(

@@ -2,11 +2,13 @@
 
 The Alembic configuration is built here (no ``alembic.ini`` to find): the scripts are
 ``dresskit/registry/migrations``, shipped with the package, and every run uses the engine's
-own connection, in one transaction.
+own connection, in one transaction: a writer's (:func:`dresskit.registry.db.writing`), so two
+upgrades at once run one after the other, and a failed one leaves the database as it was.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -15,6 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from dresskit.registry.db import sqlite_file, writing
 
 __all__ = ["SchemaStatus", "schema_status", "upgrade"]
 
@@ -28,9 +32,16 @@ def _config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Bring the database to ``revision`` (default the newest); return the revision reached."""
+    """Bring the database to ``revision`` (default the newest); return the revision reached.
+
+    A SQLite registry file is created here when it does not exist yet (engines from
+    :func:`dresskit.registry.db.engine_for` open existing files only).
+    """
+    file = sqlite_file(engine)
+    if file is not None and not file.exists():
+        sqlite3.connect(file).close()  # an empty file: a new SQLite database
     config = _config()
-    with engine.begin() as connection:
+    with writing(engine).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     return schema_status(engine).current or ""
@@ -53,8 +64,12 @@ class SchemaStatus:
 def schema_status(engine: Engine) -> SchemaStatus:
     """Return the current and newest revisions (current ``None``: not initialised)."""
     head = ScriptDirectory.from_config(_config()).get_current_head() or ""
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+    file = sqlite_file(engine)
+    if file is not None and not file.exists():
+        current = None  # no file yet: nothing to open (and nothing is created)
+    else:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
     return SchemaStatus(
         url=engine.url.render_as_string(hide_password=True), current=current, head=head
     )

@@ -115,6 +115,7 @@ class EpisodeRecord(Base):
     outcome: Mapped[str]
     last_follow_up_date: Mapped[date]
     version: Mapped[int]
+    content_hash: Mapped[str | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -4,8 +4,9 @@ One table per bundle table, with the bundle's columns (declared once in
 :mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys, foreign keys
 with cascading deletes from an episode to its rows, a ``version`` on patients and episodes for
 optimistic locking, creation and update times, and the append-only, hash-chained
-``audit_log``. Alembic migrations (``registry/migrations``) create these tables; a test checks
-that the migrated database and this metadata agree.
+``audit_log`` with its recorded head (``audit_head``). Alembic migrations
+(``registry/migrations``) create these tables; a test checks that the migrated database and
+this metadata agree.
 
 Values are stored as the bundle holds them after validation: canonical units, codes as text,
 dates as dates, times as ``HH:MM`` text (so both SQLite and PostgreSQL keep them exactly).
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -110,6 +112,9 @@ Table(
     ),
     *_columns("episodes", skip=("episode_id", "patient_id")),
     Column("version", Integer, nullable=False, default=1),
+    # The fingerprint of the episode's content as last written (dresskit.bundle.fingerprints),
+    # so that an identical re-import changes nothing; NULL until the episode is next written.
+    Column("content_hash", String(80), nullable=True),
     *_timestamps(),
 )
 
@@ -142,6 +147,19 @@ Table(
     Column("previous_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("hash", name="uq_audit_log_hash"),
+)
+
+
+#: The audit trail's recorded head: one row (id 1) holding how many records the log has and
+#: the newest one's hash, updated in the same transaction as every append, so a log cut short,
+#: emptied or replaced no longer matches it (:func:`dresskit.registry.audit.verify`).
+Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("records", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="ck_audit_head_single_row"),
 )
 
 

@@ -23,10 +23,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import (
@@ -45,13 +45,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from dresskit.bundle import Bundle, as_text, typed_schema, validate_tables
+from dresskit.bundle.fingerprints import episode_fingerprints
 from dresskit.bundle.from_courses import course_tables
+from dresskit.bundle.plausibility import local_today
 from dresskit.bundle.schema import TABLES
 from dresskit.course.model import PatientCourse
-from dresskit.errors import DresskitError, InputError
+from dresskit.errors import DresskitError, InputError, InputErrors, InputWarning
 from dresskit.registry import audit
 from dresskit.registry.copy_binary import HEADER, TRAILER, WireKind, encode_rows
+from dresskit.registry.db import (  # NotInitialisedError: re-exported, raised here too
+    NotInitialisedError,
+    RegistryUnavailableError,
+    database_failure,
+    writing,
+)
 from dresskit.registry.editing import ConflictError, delete_episode, update_episode
+from dresskit.registry.episode_problems import problems_by_episode, without_episodes
 from dresskit.registry.schema import CHILD_TABLES, table
 
 __all__ = [
@@ -61,13 +70,17 @@ __all__ = [
     "NotInitialisedError",
     "delete_episode",
     "import_bundle",
+    "left_out_episodes",
     "load_bundle",
     "load_course",
     "load_tables",
+    "patient_tables",
     "save_courses",
     "update_episode",
 ]
 
+#: How the warning of an episode left out of a loaded registry begins.
+_LEFT_OUT: Final = "was left out"
 _BATCH = 100_000
 #: From this many rows, and when the import at least doubles the table, a table's episode
 #: index (and on PostgreSQL its foreign key and primary key) is dropped for the load and
@@ -82,19 +95,36 @@ class ImportRefusedError(DresskitError):
     """The database refused a validated import (it was rolled back: nothing was written)."""
 
 
-class NotInitialisedError(DresskitError):
-    """The database has no registry tables yet (run ``dresskit db init``)."""
-
-
 @dataclass(frozen=True)
 class ImportReport:
-    """What one import wrote."""
+    """What one import wrote.
+
+    Attributes
+    ----------
+    source
+        What was imported (a path).
+    patients, episodes
+        How many patients and episodes were written (new or changed).
+    rows
+        Rows written per table (those of the written episodes).
+    audit_hash
+        The hash of the import's audit record; ``None`` when nothing changed.
+    unchanged
+        Episodes the registry already held exactly as the bundle does: left untouched, their
+        version numbers kept.
+    """
 
     source: str
     patients: int
     episodes: int
     rows: Mapping[str, int]
-    audit_hash: str
+    audit_hash: str | None
+    unchanged: int = 0
+
+    @property
+    def changed_nothing(self) -> bool:
+        """Whether the registry already held everything the bundle holds (nothing written)."""
+        return self.audit_hash is None
 
 
 def _insert(connection: Connection, target: Table) -> Any:
@@ -218,34 +248,34 @@ def import_bundle(
 ) -> ImportReport:
     """Import a validated bundle in one transaction (all or nothing, idempotent).
 
-    Patients and episodes are matched by ``patient_id`` and ``episode_id``; an imported
-    episode's drugs, assessments, observations, findings and treatments replace the ones the
-    registry held for it. The manifest entries are upserted. One audit record lists the
-    episode ids written and the row counts.
+    Patients and episodes are matched by ``patient_id`` and ``episode_id``. An episode whose
+    content (:func:`dresskit.bundle.fingerprints.episode_fingerprints`: its row, its patient's
+    row and all its rows) differs from what the registry holds is written: its drugs,
+    assessments, observations, findings and treatments replace the registry's, and its version
+    goes up by one. An episode held exactly as the bundle has it is left untouched, version
+    included, so importing the same bundle twice changes nothing the second time and writes no
+    audit record. The manifest entries are upserted. One audit record lists the episode ids
+    written, the row counts and how many episodes were unchanged.
     """
     now = datetime.now(tz=UTC)
-    episode_ids = bundle.episodes.get_column("episode_id").to_list()
-    rows = {name: getattr(bundle, name).height for name in CHILD_TABLES}
+    fingerprints = episode_fingerprints(bundle)
     database_errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
     try:
-        with engine.begin() as connection:
-            digest = _write_import(
-                connection, bundle, episode_ids, rows, now, actor, source, progress
-            )
+        with writing(engine).begin() as connection:
+            report = _write_import(connection, bundle, fingerprints, now, actor, source, progress)
     except database_errors as error:
+        # A database that is locked, down, full or read-only (met on a driver cursor of the
+        # bulk path) says so, rather than seem to refuse the data.
+        unavailable = database_failure(error)
+        if isinstance(unavailable, RegistryUnavailableError):
+            raise unavailable from error
         # Validation leaves little for the database to refuse (a text it cannot store, a
         # constraint changed by hand); the transaction is rolled back either way.
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise ImportRefusedError(
             f"the database refused the import of {source}, and nothing was written: {reason}"
         ) from error
-    return ImportReport(
-        source=source,
-        patients=bundle.patients.height,
-        episodes=bundle.episodes.height,
-        rows=rows,
-        audit_hash=digest,
-    )
+    return report
 
 
 def save_courses(
@@ -274,34 +304,45 @@ def save_courses(
 def _write_import(
     connection: Connection,
     bundle: Bundle,
-    episode_ids: list[str],
-    rows: dict[str, int],
+    fingerprints: Mapping[str, str],
     now: datetime,
     actor: str,
     source: str,
     progress: Callable[[str], None] | None,
-) -> str:
-    """Write one import in the caller's transaction; return the audit record's hash."""
+) -> ImportReport:
+    """Write the new and changed episodes of one import in the caller's transaction."""
     _require_tables(connection)
+    stored = _stored_fingerprints(connection, list(fingerprints))
+    changed = [e for e, print_ in fingerprints.items() if stored.get(e, (0, None))[1] != print_]
+    manifest_changes = _manifest_changes(connection, bundle.manifest)
+    if not changed and not manifest_changes:
+        return ImportReport(source, 0, 0, dict.fromkeys(CHILD_TABLES, 0), None, len(fingerprints))
     if connection.dialect.name == "sqlite":
         # Check foreign keys once, at commit, instead of row by row (a violation still
         # fails the commit and rolls everything back); about 1.5x faster bulk loads.
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    replaced = _existing_versions(connection, episode_ids)
-    _upsert(connection, "patients", "patient_id", _python_rows(bundle.patients), now)
-    _upsert(connection, "episodes", "episode_id", _python_rows(bundle.episodes), now)
+    written = bundle if len(changed) == len(fingerprints) else _only_episodes(bundle, changed)
+    replaced = {e: stored[e][0] for e in changed if e in stored}
+    patients = _changed_patients(connection, written.patients)
+    _upsert(connection, "patients", "patient_id", _python_rows(patients), now)
+    episodes = written.episodes.with_columns(
+        pl.col("episode_id")
+        .replace_strict(fingerprints, return_dtype=pl.Utf8)
+        .alias("content_hash")
+    )
+    _upsert(connection, "episodes", "episode_id", _python_rows(episodes), now)
     rows_replaced: dict[str, int] = {}
     for name in CHILD_TABLES:
         child = table(name)
         rows_replaced[name] = 0
-        for start in range(0, len(episode_ids), 5_000):
+        for start in range(0, len(changed), 5_000):
             deleted = connection.execute(
-                delete(child).where(child.c.episode_id.in_(episode_ids[start : start + 5_000]))
+                delete(child).where(child.c.episode_id.in_(changed[start : start + 5_000]))
             )
             rows_replaced[name] += max(deleted.rowcount, 0)
         if progress is not None:
             progress(name)
-        frame = getattr(bundle, name).select([c.name for c in TABLES[name]])
+        frame = getattr(written, name).select([c.name for c in TABLES[name]])
         # The rows that stay (the replaced ones are deleted above), counted only for a large
         # import: at most about a second on ten million rows.
         if frame.height >= _LARGE and frame.height >= _row_count(connection, name):
@@ -310,11 +351,13 @@ def _write_import(
         else:
             _bulk_insert(connection, name, frame)
     manifest = table("manifest")
-    for key, value in bundle.manifest.items():
+    for key, value in manifest_changes.items():
         insert = _insert(connection, manifest).values(key=key, value=value)
         connection.execute(
             insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
         )
+    rows = {name: getattr(written, name).height for name in CHILD_TABLES}
+    unchanged = len(fingerprints) - len(changed)
     digest = audit.append(
         connection,
         actor=actor,
@@ -325,29 +368,81 @@ def _write_import(
         # of their rows went; none for an import that only creates.
         before={"episode_versions": replaced, "rows": rows_replaced} if replaced else None,
         after={
-            "patients": bundle.patients.height,
-            "episodes": bundle.episodes.height,
-            "episode_ids": episode_ids,
+            "patients": patients.height,
+            "episodes": len(changed),
+            "episode_ids": changed,
             "rows": rows,
+            "unchanged_episodes": unchanged,
+            "manifest_keys": sorted(manifest_changes),
         },
         at=now,
     )
-    return digest
+    return ImportReport(source, patients.height, len(changed), rows, digest, unchanged)
 
 
-def _existing_versions(connection: Connection, episode_ids: list[str]) -> dict[str, int]:
-    """Return the version of each of ``episode_ids`` the registry already holds."""
+def _only_episodes(bundle: Bundle, episode_ids: list[str]) -> Bundle:
+    """Return the part of a bundle holding ``episode_ids``, their patients and their rows."""
+    keep = pl.col("episode_id").is_in(episode_ids)
+    episodes = bundle.episodes.filter(keep)
+    patient_ids = episodes.get_column("patient_id").unique()
+    return replace(
+        bundle,
+        patients=bundle.patients.filter(pl.col("patient_id").is_in(patient_ids.implode())),
+        episodes=episodes,
+        **{name: getattr(bundle, name).filter(keep) for name in CHILD_TABLES},
+    )
+
+
+def _stored_fingerprints(
+    connection: Connection, episode_ids: list[str]
+) -> dict[str, tuple[int, str | None]]:
+    """Return the version and content fingerprint of each of ``episode_ids`` held already."""
     episodes = table("episodes")
-    versions: dict[str, int] = {}
+    found: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(episode_ids), 5_000):
         batch = episode_ids[start : start + 5_000]
-        query = select(episodes.c.episode_id, episodes.c.version).where(
+        query = select(episodes.c.episode_id, episodes.c.version, episodes.c.content_hash).where(
             episodes.c.episode_id.in_(batch)
         )
-        versions.update(
-            {str(row.episode_id): int(row.version) for row in connection.execute(query)}
+        found.update(
+            {
+                str(row.episode_id): (int(row.version), row.content_hash)
+                for row in connection.execute(query)
+            }
         )
-    return versions
+    return found
+
+
+def _changed_patients(connection: Connection, patients: pl.DataFrame) -> pl.DataFrame:
+    """Return the patients that are new or whose sex, birth year or age differ from before.
+
+    An unchanged patient is not written, so its version stays (a patient's other episodes
+    may be what changed).
+    """
+    if patients.height == 0:
+        return patients
+    stored = table("patients")
+    columns = [c.name for c in TABLES["patients"]]
+    held: dict[str, tuple[Any, ...]] = {}
+    ids = patients.get_column("patient_id").to_list()
+    for start in range(0, len(ids), 5_000):
+        query = select(*[stored.c[c] for c in columns]).where(
+            stored.c.patient_id.in_(ids[start : start + 5_000])
+        )
+        held.update({str(row[0]): tuple(row[1:]) for row in connection.execute(query)})
+    rows = _for_database(patients).select(columns).rows()
+    changed = [row[0] for row in rows if held.get(row[0]) != tuple(row[1:])]
+    return patients.filter(pl.col("patient_id").is_in(changed))
+
+
+def _manifest_changes(connection: Connection, manifest: Mapping[str, str]) -> dict[str, str]:
+    """Return the manifest entries that are new or hold another value than the registry's."""
+    stored = table("manifest")
+    held = {
+        str(key): str(value)
+        for key, value in connection.execute(select(stored.c.key, stored.c.value))
+    }
+    return {key: value for key, value in manifest.items() if held.get(key) != value}
 
 
 def _row_count(connection: Connection, name: str) -> int:
@@ -494,10 +589,104 @@ def load_tables(engine: Engine) -> dict[str, pl.DataFrame]:
         return {name: _read(connection, name) for name in TABLES}
 
 
-def load_bundle(engine: Engine) -> Bundle:
-    """Load the whole registry as a validated :class:`Bundle` (the same rules as a file)."""
+def load_bundle(engine: Engine, *, leave_out_invalid: bool = True) -> Bundle:
+    """Load the whole registry as a validated :class:`Bundle` (the same rules as a file).
+
+    Parameters
+    ----------
+    engine
+        The registry.
+    leave_out_invalid
+        When an episode no longer passes the bundle's rules (a rule added since it was
+        written, "today" moved on, a change made by hand), leave it out and add one warning
+        per such episode to :attr:`Bundle.warnings` naming its first problems, so that one
+        episode cannot stop an export or a report of all the others. ``False``: raise
+        instead.
+
+    Raises
+    ------
+    InputErrors
+        For problems that belong to no single episode (the manifest), or every problem when
+        ``leave_out_invalid`` is ``False``.
+    """
     url = engine.url.render_as_string(hide_password=True)
-    return validate_tables(load_tables(engine), source=url)
+    today = local_today()
+    try:
+        # The common case: everything valid; the text is freed as it is typed.
+        return validate_tables(load_tables(engine), source=url, today=today, consume=True)
+    except InputErrors:
+        if not leave_out_invalid:
+            raise
+    tables = load_tables(engine)  # read again, kept: each problem is traced to its episode
+    left_out: dict[str, list[InputError]] = {}
+    while True:
+        try:
+            bundle = validate_tables(tables, source=url, today=today)
+            break
+        except InputErrors as errors:
+            by_episode, unplaced = problems_by_episode(
+                errors.errors, tables, lambda name: f"{url}/{name}.csv"
+            )
+            if not by_episode:  # nothing more to leave out: the rest is not an episode's
+                raise InputErrors(unplaced or errors.errors) from None
+            left_out.update(by_episode)
+            tables = without_episodes(tables, by_episode)
+    if not left_out:
+        return bundle
+    notes = tuple(
+        InputWarning(
+            "episode_id",
+            episode_id,
+            f"{_LEFT_OUT}: it breaks {len(problems)} rule(s) of the bundle format as held in "
+            f"the registry (first: {problems[0].message}); correct it with `dresskit episode "
+            "update` or by importing it again",
+            source=url,
+        )
+        for episode_id, problems in left_out.items()
+    )
+    return replace(bundle, warnings=notes + bundle.warnings)
+
+
+def left_out_episodes(bundle: Bundle) -> list[str]:
+    """Return the episodes :func:`load_bundle` left out because they broke a rule."""
+    return [
+        str(warning.value)
+        for warning in bundle.warnings
+        if warning.field == "episode_id" and warning.concern.startswith(_LEFT_OUT)
+    ]
+
+
+def patient_tables(connection: Connection, episode_id: str) -> dict[str, pl.DataFrame]:
+    """Read the rows of an episode's patient: the patient, its episodes and all their rows.
+
+    The patient's other episodes come along because weights belong to the patient (a mg/kg
+    steroid dose of one episode may use a weight recorded in another).
+
+    Raises
+    ------
+    InputError
+        When the registry has no such episode.
+    """
+    episodes = table("episodes")
+    _require_tables(connection)
+    patient = connection.execute(
+        select(episodes.c.patient_id).where(episodes.c.episode_id == episode_id)
+    ).scalar_one_or_none()
+    if patient is None:
+        raise InputError("episode_id", episode_id, "an episode of the registry")
+    # A SQL string literal with quotes doubled (standard SQL; safe in SQLite and in
+    # PostgreSQL with standard_conforming_strings, the default): COPY takes no parameters.
+    patient_literal = "'" + str(patient).replace("'", "''") + "'"
+    same_patient = f"patient_id = {patient_literal}"
+    tables = {
+        "manifest": _read(connection, "manifest"),
+        "patients": _read(connection, "patients", same_patient),
+        "episodes": _read(connection, "episodes", same_patient),
+    }
+    episode_ids = f"episode_id IN (SELECT episode_id FROM episodes WHERE {same_patient})"
+    for name in CHILD_TABLES:
+        tables[name] = _read(connection, name, episode_ids)
+    return tables
 
 
 def load_course(engine: Engine, episode_id: str) -> PatientCourse:
@@ -507,27 +696,11 @@ def load_course(engine: Engine, episode_id: str) -> PatientCourse:
     ------
     InputError
         When the registry has no such episode.
+    InputErrors
+        When the episode no longer passes the bundle's rules (each problem named).
     """
-    episodes = table("episodes")
     with engine.connect() as connection:
-        _require_tables(connection)
-        patient = connection.execute(
-            select(episodes.c.patient_id).where(episodes.c.episode_id == episode_id)
-        ).scalar_one_or_none()
-        if patient is None:
-            raise InputError("episode_id", episode_id, "an episode of the registry")
-        # A SQL string literal with quotes doubled (standard SQL; safe in SQLite and in
-        # PostgreSQL with standard_conforming_strings, the default): COPY takes no parameters.
-        patient_literal = "'" + str(patient).replace("'", "''") + "'"
-        # The patient's other episodes come along: weights belong to the patient.
-        same_patient = f"patient_id = {patient_literal}"
-        tables = {
-            "manifest": _read(connection, "manifest"),
-            "patients": _read(connection, "patients", same_patient),
-            "episodes": _read(connection, "episodes", same_patient),
-        }
-        episode_ids = f"episode_id IN (SELECT episode_id FROM episodes WHERE {same_patient})"
-        for name in CHILD_TABLES:
-            tables[name] = _read(connection, name, episode_ids)
-    bundle = validate_tables(tables, source=engine.url.render_as_string(hide_password=True))
+        tables = patient_tables(connection, episode_id)
+    url = engine.url.render_as_string(hide_password=True)
+    bundle = validate_tables(tables, source=url, today=local_today())
     return bundle.course(episode_id)

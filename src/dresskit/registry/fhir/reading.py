@@ -9,7 +9,6 @@ The entry point: it checks the document is a Bundle, indexes its entries
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from dresskit.bundle import Bundle, validate_tables
+from dresskit.bundle.plausibility import local_today
 from dresskit.bundle.schema import TABLES
 from dresskit.errors import MISSING, InputError, InputErrors
+from dresskit.json_input import FHIR_JSON_LIMITS, JsonLimits, read_json
 from dresskit.registry.fhir.adverse_events import read_adverse_event
 from dresskit.registry.fhir.document import DocumentReader, index_entries, read_manifest
 from dresskit.registry.fhir.medications import (
@@ -144,7 +145,7 @@ def fhir_to_bundle(document: Mapping[str, object], *, source: str) -> Bundle:
     """
     read = _read(document, source)
     try:
-        return validate_tables(read.tables, source=source)
+        return validate_tables(read.tables, source=source, today=local_today())
     except InputErrors as errors:
         raise InputErrors(
             [_relocated(error, read.origins, source) for error in errors.errors]
@@ -166,33 +167,31 @@ def _relocated(error: InputError, origins: Mapping[str, list[str]], source: str)
     return type(error)(field_name, error.value, error.expected, source=source)
 
 
-def read_fhir(path: str | Path) -> Bundle:
+def read_fhir(path: str | Path, *, limits: JsonLimits | None = None) -> Bundle:
     """Read and validate a FHIR R4 Bundle JSON file.
+
+    Parameters
+    ----------
+    path
+        The ``.json`` file.
+    limits
+        Caps on the document's size, nesting depth and integer digits (default
+        :data:`~dresskit.json_input.FHIR_JSON_LIMITS`: 256 MiB, 64 levels, 19 digits).
 
     Raises
     ------
     InputErrors
-        Naming the file: when it cannot be read or is not JSON, then every problem of
-        :func:`fhir_to_bundle`. Nothing is loaded from an invalid file.
+        Naming the file: when it cannot be read, is over a limit or is not JSON as RFC 8259
+        defines it (:func:`dresskit.json_input.read_json`: duplicate keys, NaN or Infinity,
+        over-long integers, lone surrogates, each with its field path), then every problem
+        of :func:`fhir_to_bundle`. Nothing is loaded from an invalid file.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    document = read_json(
+        path, limits=limits or FHIR_JSON_LIMITS, field="<file>", option="--max-input-bytes"
+    )
+    if not isinstance(document, Mapping):
         raise InputErrors(
-            [InputError("<file>", source, f"a readable UTF-8 JSON file ({exc})", source=source)]
-        ) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputErrors(
-            [
-                InputError(
-                    "<file>",
-                    f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                    "a JSON document",
-                    source=source,
-                )
-            ]
-        ) from None
+            [InputError("<document>", type(document).__name__, "a JSON object", source=source)]
+        )
     return fhir_to_bundle(document, source=source)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from dresskit.atomic import atomic_file
 from dresskit.bundle import Bundle
 from dresskit.bundle.schema import (
     ASSESSMENT_ANSWERS,
@@ -453,12 +454,31 @@ def _administration(row: Mapping[str, Any], patient_url: str, episode: JSON) -> 
 # --- import ----------------------------------------------------------------------------------
 
 
-def write_fhir(bundle: Bundle, path: str | Path, *, utc_offset: str | None = None) -> Path:
+def write_fhir(
+    bundle: Bundle,
+    path: str | Path,
+    *,
+    utc_offset: str | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> Path:
     """Write a bundle as a FHIR R4 Bundle JSON file (UTF-8, indented); return the path.
 
-    See :func:`bundle_to_fhir` for ``utc_offset``.
+    See :func:`bundle_to_fhir` for ``utc_offset``. The file is written atomically
+    (:func:`dresskit.atomic.write_file`): an earlier file at ``path`` is replaced only once
+    the new one is complete, and a failure leaves it as it was. ``on_ready`` is called once
+    the file is written in its temporary sibling, before it is renamed into place (the
+    export's audit record); if it raises, nothing is replaced.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (disk full, permission denied, a folder at
+        ``path``); the message names ``path``.
     """
-    target = Path(path)
     document = bundle_to_fhir(bundle, utc_offset=utc_offset)
-    target.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return target
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    with atomic_file(path) as handle:
+        handle.write(text.encode("utf-8"))
+        if on_ready is not None:
+            on_ready()
+    return Path(path)

@@ -9,14 +9,19 @@ no manifest file: the import then writes ``format`` and ``version`` only.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from dresskit.bundle import Bundle
+from dresskit.atomic import atomic_folder
+from dresskit.bundle import Bundle, ReadLimits
+from dresskit.bundle.reading import read_csv_text
 from dresskit.errors import InputError
 from dresskit.registry.redcap.exporting import redcap_export
 from dresskit.registry.redcap.importing import read_redcap
+from dresskit.spreadsheets import csv_bytes
 
 __all__ = ["MANIFEST_FILE", "RECORDS_FILE", "read_redcap_files", "write_redcap_files"]
 
@@ -25,37 +30,55 @@ DICTIONARY_FILE = "data_dictionary.csv"
 MANIFEST_FILE = "manifest.csv"
 
 
-def write_redcap_files(bundle: Bundle, folder: Path) -> list[Path]:
+def _redcap_file(path: PurePosixPath) -> bool:
+    """Whether ``path`` (inside an export folder) is a file a REDCap export writes there."""
+    names = {RECORDS_FILE, DICTIONARY_FILE, MANIFEST_FILE}
+    # ".<name>.partial": left by dresskit versions that renamed file by file.
+    return len(path.parts) == 1 and (
+        path.name in names or path.name in {f".{name}.partial" for name in names}
+    )
+
+
+def write_redcap_files(
+    bundle: Bundle, folder: Path, *, on_ready: Callable[[], None] | None = None
+) -> list[Path]:
     """Write ``records.csv``, ``data_dictionary.csv`` and ``manifest.csv`` into ``folder``.
 
-    The files are written beside each other first under temporary names and renamed at the
-    end, so a failure leaves no half-written export. Returns the paths written.
+    The folder is written atomically (:func:`dresskit.atomic.atomic_folder`): into a
+    temporary sibling, then swapped with the earlier export, so a failure or a kill leaves
+    no half-written export and the earlier one as it was. A folder holding other files than
+    these three is refused, never emptied. Text cells that a spreadsheet would run as a
+    formula get a leading quote (:func:`dresskit.spreadsheets.csv_bytes`). ``on_ready`` is
+    called once the files are written, before the folder is swapped into place (the
+    export's audit record); if it raises, nothing is replaced. Returns the paths written.
+
+    Raises
+    ------
+    OutputError
+        When the folder cannot be written (disk full, permission denied, a file at
+        ``folder``, a folder holding other files); nothing was replaced.
     """
     records, dictionary = redcap_export(bundle)
     manifest = pl.DataFrame(
         {"key": list(bundle.manifest), "value": list(bundle.manifest.values())},
         schema={"key": pl.Utf8, "value": pl.Utf8},
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in (
-        (RECORDS_FILE, records),
-        (DICTIONARY_FILE, dictionary),
-        (MANIFEST_FILE, manifest),
-    ):
-        partial = folder / f".{name}.partial"
-        frame.write_csv(partial)
-        written.append((partial, folder / name))
-    for partial, final in written:
-        partial.replace(final)
-    return [final for _, final in written]
+    with atomic_folder(folder, replaceable=_redcap_file) as writer:
+        written = [
+            writer.write(name, csv_bytes(frame))
+            for name, frame in (
+                (RECORDS_FILE, records),
+                (DICTIONARY_FILE, dictionary),
+                (MANIFEST_FILE, manifest),
+            )
+        ]
+        if on_ready is not None:
+            on_ready()
+    return [folder / path.name for path in written]
 
 
-def _read_manifest(path: Path) -> dict[str, str]:
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as error:
-        raise InputError("<file>", str(path), f"a manifest CSV ({error})") from None
+def _read_manifest(path: Path, limits: ReadLimits | None = None) -> dict[str, str]:
+    frame = read_csv_text(path, str(path), limits=limits)
     if frame.columns != ["key", "value"]:
         raise InputError("header", ",".join(frame.columns), "key,value", source=str(path), row=None)
     entries: dict[str, str] = {}
@@ -74,25 +97,34 @@ def _read_manifest(path: Path) -> dict[str, str]:
     return entries
 
 
-def read_redcap_files(path: Path) -> Bundle:
+def read_redcap_files(path: Path, *, limits: ReadLimits | None = None) -> Bundle:
     """Read REDCap records (a ``records.csv`` or a folder holding one) as a validated bundle.
 
     A ``manifest.csv`` beside the records (written by :func:`write_redcap_files`) supplies the
-    manifest entries.
+    manifest entries. Both files are read as bundle files are
+    (:func:`dresskit.bundle.reading.read_csv_text`): regular files only, within the size
+    limit, UTF-8, every cell as text, and every row with as many fields as the header.
+
+    Parameters
+    ----------
+    path
+        ``records.csv``, or the folder holding it.
+    limits
+        Caps on the files' size (default :class:`~dresskit.bundle.ReadLimits`).
 
     Raises
     ------
     InputError
-        When the records or the manifest file cannot be read as CSV, or the manifest is not a
-        ``key,value`` table with each key once.
+        When the manifest is not a ``key,value`` table with each key once.
     InputErrors
-        Every problem of the records, as :func:`~dresskit.registry.redcap.read_redcap` reports.
+        When a file is not a regular file, over the size limit, not UTF-8, or has a ragged or
+        blank row or an unterminated quoted field (each named with its 1-based data row);
+        then every problem of the records, as :func:`~dresskit.registry.redcap.read_redcap`
+        reports.
     """
     records_path = path / RECORDS_FILE if path.is_dir() else path
-    try:
-        records = pl.read_csv(records_path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as error:
-        raise InputError("<file>", str(records_path), f"a REDCap records CSV ({error})") from None
+    records = read_csv_text(records_path, str(records_path), limits=limits)
     manifest_path = records_path.parent / MANIFEST_FILE
-    manifest = _read_manifest(manifest_path) if manifest_path.is_file() else None
+    # lexists: a link or a FIFO named manifest.csv is refused by the reader, never skipped.
+    manifest = _read_manifest(manifest_path, limits) if os.path.lexists(manifest_path) else None
     return read_redcap(records, source=str(records_path), manifest=manifest)

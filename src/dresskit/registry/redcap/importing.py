@@ -9,6 +9,7 @@ from typing import Final
 import polars as pl
 
 from dresskit.bundle import Bundle, as_text, validate_tables
+from dresskit.bundle.plausibility import local_today
 from dresskit.bundle.problems import ProblemCollector
 from dresskit.bundle.schema import (
     FORMAT_NAME,
@@ -357,7 +358,7 @@ def read_redcap(
     """
     imported = _import(records, source=source, manifest=manifest)
     try:
-        return validate_tables(imported.tables, source=source)
+        return validate_tables(imported.tables, source=source, today=local_today())
     except InputErrors as errors:
         raise InputErrors([_located(e, imported, source) for e in errors.errors]) from None
 
