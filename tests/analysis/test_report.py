@@ -123,7 +123,29 @@ def test_every_table_is_exported(sim_report: Report) -> None:
         "steroid_response",
         "regiscar",
         "published_comparison",
+        "data_quality",
     }
     assert tables["course_table"].height == 18
     workbook = xlsx(tables["course_summary"], sheet="course_summary")
     assert workbook[:2] == b"PK"  # an .xlsx is a zip archive
+
+
+def test_values_accepted_with_a_warning_reach_the_report_and_its_table(tmp_path: Path) -> None:
+    import shutil
+
+    from dresskit.analysis.rendering import draw_figures, render_html
+    from dresskit.analysis.report import build_report
+    from dresskit.bundle import read_bundle
+
+    folder = tmp_path / "shen"
+    shutil.copytree(Path(__file__).parents[2] / "examples" / "shen2024", folder)
+    exposures = folder / "drug_exposures.csv"
+    exposures.write_text(exposures.read_text().replace("oxcarbazepine", "Trileptal"))
+    report = build_report(read_bundle(folder), index="dupilumab", per_course=False)
+    (warning,) = report.data_warnings
+    assert (warning.field, warning.value) == ("drug", "Trileptal")
+    table = report_tables(report)["data_quality"]
+    assert table.row(0, named=True)["why"] == warning.concern
+    html = render_html(report, draw_figures(report), generated="now")
+    assert "Values accepted with a warning (n = 1)" in html
+    assert "Trileptal" in html

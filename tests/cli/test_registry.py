@@ -62,7 +62,9 @@ def test_course_reads_the_registry(registry: str) -> None:
 
 def test_export_writes_a_bundle_that_reads_back(registry: str, tmp_path: Path) -> None:
     out = tmp_path / "export"
-    result = runner.invoke(app, ["export", str(out), "--db", registry, "--user", "bob"])
+    result = runner.invoke(
+        app, ["export", "--identified", str(out), "--db", registry, "--user", "bob"]
+    )
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
 
@@ -81,7 +83,7 @@ def test_audit_log_and_verify(registry: str) -> None:
 
 def test_unknown_export_format_is_refused(registry: str, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["export", str(tmp_path / "x"), "--db", registry, "--format", "xml"]
+        app, ["export", "--identified", str(tmp_path / "x"), "--db", registry, "--format", "xml"]
     )
     assert result.exit_code == 1
     assert "bundle" in result.output
@@ -98,9 +100,13 @@ def test_export_import_export_gives_the_same_data(
     registry: str, tmp_path: Path, format: str, target: str, import_args: list[str]
 ) -> None:
     first = tmp_path / "first"
-    assert runner.invoke(app, ["export", str(first), "--db", registry]).exit_code == 0
+    assert (
+        runner.invoke(app, ["export", "--identified", str(first), "--db", registry]).exit_code == 0
+    )
     exported = tmp_path / target
-    result = runner.invoke(app, ["export", str(exported), "--db", registry, "--format", format])
+    result = runner.invoke(
+        app, ["export", "--identified", str(exported), "--db", registry, "--format", format]
+    )
     assert result.exit_code == 0, result.output
     fresh = str(tmp_path / "fresh.sqlite3")
     assert runner.invoke(app, ["db", "init", "--db", fresh]).exit_code == 0
@@ -114,7 +120,7 @@ def test_export_import_export_gives_the_same_data(
     result = runner.invoke(app, ["import", str(source), "--db", fresh, *import_args])
     assert result.exit_code == 0, result.output
     second = tmp_path / "second"
-    assert runner.invoke(app, ["export", str(second), "--db", fresh]).exit_code == 0
+    assert runner.invoke(app, ["export", "--identified", str(second), "--db", fresh]).exit_code == 0
     for name in (
         "manifest",
         "patients",

@@ -32,7 +32,7 @@ def test_report_writes_html_pdf_tables_and_figures(tmp_path: Path) -> None:
     assert course.height == 18
     assert "differs from the paper" in result.output
     assert "36.5" in result.output
-    assert not list(out.glob(".dresskit-report-*")), "staging folder left behind"
+    assert not list(tmp_path.glob(".sim.dresskit-*")), "temporary sibling left behind"
 
 
 def test_report_without_pdf_writes_no_pdf(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_report_without_pdf_writes_no_pdf(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert not (out / "report.pdf").exists()
-    assert (out / "figures" / "timeline_SHEN.png").is_file()
+    assert (out / "figures" / "timeline_1.png").is_file()  # named by position, not by id
 
 
 def test_invalid_bundle_writes_nothing(tmp_path: Path) -> None:

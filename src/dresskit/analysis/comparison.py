@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dresskit.analysis.course_table import CourseTable
 from dresskit.analysis.formatting import REASON_TEXT, format_number, format_summary
+from dresskit.errors import InputError
 
 __all__ = ["ColumnComparison", "PublishedColumn", "PublishedComparison", "compare_with_published"]
 
@@ -70,6 +71,31 @@ def _same_value(published: float | None, computed: float | None) -> bool:
     return abs(published - computed) <= 0.05
 
 
+def _check_same_episodes(table: CourseTable, rows: Mapping[str, object]) -> None:
+    computed = set(table.rows.get_column("episode_id").to_list())
+    published = set(rows)
+    if computed == published:
+        return
+    missing = sorted(published - computed)
+    extra = sorted(computed - published)
+    parts = []
+    if missing:
+        parts.append(f"not in the course table: {_some(missing)}")
+    if extra:
+        parts.append(f"not in the published table: {_some(extra)}")
+    raise InputError(
+        "published_rows",
+        f"{len(published)} published episodes",
+        f"the episodes of the course table ({len(computed)} with day 0 = {table.index}), the "
+        f"same cohort as the paper's ({'; '.join(parts)})",
+    )
+
+
+def _some(values: Sequence[str], shown: int = 5) -> str:
+    listed = ", ".join(values[:shown])
+    return listed + (f", ... ({len(values)} in all)" if len(values) > shown else "")
+
+
 def compare_with_published(
     table: CourseTable,
     published: Sequence[PublishedColumn],
@@ -90,7 +116,16 @@ def compare_with_published(
     rows
         Episode id -> column -> the paper's value (``None`` for its "—"), to compare per
         patient.
+
+    Raises
+    ------
+    InputError
+        When ``rows`` are given for other episodes than the course table's (another cohort,
+        or the same cohort with episodes added or missing): the summaries would then compare
+        different patients.
     """
+    if rows is not None:
+        _check_same_episodes(table, rows)
     comparisons = []
     for column in published:
         summary = table.summary(column.column)

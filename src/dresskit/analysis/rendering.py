@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from dresskit.analysis.figures.paired import plot_paired
 from dresskit.analysis.figures.survival import plot_cumulative_incidence, plot_kaplan_meier
@@ -29,11 +30,21 @@ from dresskit.analysis.formatting import (
     format_summary,
 )
 from dresskit.analysis.report import Report
+from dresskit.printable import printable
+from dresskit.spreadsheets import csv_bytes, xlsx_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["RenderedFigure", "draw_figures", "render_html", "render_pdf", "report_tables", "xlsx"]
+__all__ = [
+    "RenderedFigure",
+    "csv",
+    "draw_figures",
+    "render_html",
+    "render_pdf",
+    "report_tables",
+    "xlsx",
+]
 
 _INDEX_LABELS: Final = {
     "ivig": "IVIG",
@@ -45,7 +56,11 @@ _INDEX_LABELS: Final = {
 
 @dataclass(frozen=True)
 class RenderedFigure:
-    """A drawn figure: a name (file stem), a title, a caption and PNG bytes."""
+    """A drawn figure: a name (file stem), a title, a caption and PNG bytes.
+
+    The name is chosen by dresskit (``"swimmer"``, ``"timeline_1"``: the first timeline),
+    never taken from the data; episode ids appear only in the title and caption.
+    """
 
     name: str
     title: str
@@ -74,7 +89,20 @@ def _new_figure(width: float, height: float) -> Figure:
 def draw_figures(
     report: Report, *, progress: Callable[[str], None] | None = None
 ) -> list[RenderedFigure]:
-    """Draw every figure of the report (before/after, survival, swimmer, timelines)."""
+    """Draw every figure of the report (before/after, survival, swimmer, timelines).
+
+    Figures are named by dresskit: ``before_after``, ``kaplan_meier``,
+    ``cumulative_incidence``, ``swimmer`` and ``timeline_1`` ... ``timeline_N`` in the order
+    of ``report.timelines`` (the episode id is in the title). Every text is drawn as written:
+    matplotlib's math text and TeX are off while drawing, so ``$...$`` in a name stays text.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _draw_figures(report, progress)
+
+
+def _draw_figures(report: Report, progress: Callable[[str], None] | None) -> list[RenderedFigure]:
     figures = []
     index_label = _INDEX_LABELS.get(report.index, report.index)
     drawable = [comparison for comparison in report.paired if comparison.paired.n_pairs]
@@ -153,15 +181,15 @@ def draw_figures(
                 _png(figure),
             )
         )
-    for timeline in report.timelines:
+    for number, timeline in enumerate(report.timelines, start=1):
         panels = timeline_panels(timeline)
         figure = _new_figure(7.5, 1.9 * max(1, len(panels)) + 0.6)
         axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
         plot_course_timeline(timeline, axes=list(axes))
         figures.append(
             RenderedFigure(
-                f"timeline_{timeline.episode_id}",
-                f"Course of {timeline.episode_id}",
+                f"timeline_{number}",
+                f"Course of {printable(timeline.episode_id)}",
                 "Treatments, prednisone-equivalent steroid dose, laboratory values, itch and "
                 "rash on one day axis; red dashed lines: flares with that day's steroid dose. "
                 "Compare Shen et al. 2024 Figure.",
@@ -261,6 +289,25 @@ def report_tables(report: Report) -> dict[str, pl.DataFrame]:
             "flares": pl.Utf8,
         },
     )
+    tables["data_quality"] = pl.DataFrame(
+        [
+            {
+                "file": warning.source,
+                "row": warning.row,
+                "column": warning.field,
+                "value": str(warning.value),
+                "why": warning.concern,
+            }
+            for warning in report.data_warnings
+        ],
+        schema={
+            "file": pl.Utf8,
+            "row": pl.Int64,
+            "column": pl.Utf8,
+            "value": pl.Utf8,
+            "why": pl.Utf8,
+        },
+    )
     if report.regiscar is not None:
         tables["regiscar"] = report.regiscar
     if report.published is not None:
@@ -287,22 +334,33 @@ def _median(values: tuple[float, ...]) -> float | None:
 
 
 def xlsx(frame: pl.DataFrame, *, sheet: str) -> bytes:
-    """Return ``frame`` as an .xlsx workbook with one sheet (openpyxl)."""
-    from openpyxl import Workbook
+    """Return ``frame`` as an .xlsx workbook with one sheet, no cell a formula.
 
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append(frame.columns)
-    for row in frame.iter_rows():
-        worksheet.append([_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    See :func:`dresskit.spreadsheets.xlsx_bytes` (text is never a formula; numbers stay
+    numbers); the sheet name is cut to Excel's 31 characters.
+    """
+    return xlsx_bytes({sheet[:31]: frame})
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value)
+def csv(frame: pl.DataFrame) -> bytes:
+    """Return ``frame`` as CSV bytes in which no text cell runs as a formula.
+
+    See :func:`dresskit.spreadsheets.csv_bytes` (OWASP CSV injection).
+    """
+    return csv_bytes(frame)
+
+
+def _printable_output(value: object) -> object:
+    """Every value the template prints, without control characters or bidi overrides.
+
+    HTML escaping is Jinja's (autoescape); this removes what escaping leaves: escape
+    sequences, C0/C1 controls (not allowed in HTML) and bidirectional overrides that could
+    reorder what a reader sees (CWE-150; Unicode Standard Annex #9).
+    """
+    if isinstance(value, Markup):
+        return Markup(printable(str(value), multiline=True))
+    if isinstance(value, str):
+        return printable(value, multiline=True)
     return value
 
 
@@ -312,6 +370,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable_output,
     )
     environment.globals["zip"] = zip
     environment.filters["number"] = format_number

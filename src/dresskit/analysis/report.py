@@ -53,6 +53,7 @@ from dresskit.bundle import Bundle
 from dresskit.course.diagnosis import regiscar_observations
 from dresskit.course.response import SteroidResponse, classify_response
 from dresskit.course.vectorised import index_dates
+from dresskit.errors import InputError, InputWarning
 
 __all__ = [
     "PUBLISHED_DIFFERENCE_NOTE",
@@ -148,6 +149,9 @@ class Report:
     methods: tuple[tuple[str, str], ...]
     software: tuple[tuple[str, str], ...]
     references: tuple[str, ...] = field(default=())
+    #: Values accepted but worth a second look (implausible but possible values, drug names
+    #: read in another form, episodes left out of a registry), from the bundle's validation.
+    data_warnings: tuple[InputWarning, ...] = field(default=())
 
 
 def _versions() -> tuple[tuple[str, str], ...]:
@@ -281,15 +285,39 @@ def build_report(
         episodes (about 5 ms an episode; ``None``: always); the report says when it did not.
     progress
         Called with (step, done, total) as the work advances.
+
+    Raises
+    ------
+    InputError
+        Refused rather than reported empty or partial: an ``index`` that is neither a
+        built-in event nor the agent of a biologic or other treatment in the bundle; no
+        episode with the index event (an empty cohort); ``timeline_episodes`` that are not
+        in the bundle (named, with some that are); ``published_rows`` of other episodes than
+        the course table's; a negative limit or tolerance.
     """
 
     def step(name: str, done: int = 1, total: int = 1) -> None:
         if progress is not None:
             progress(name, done, total)
 
+    _check_arguments(
+        bundle,
+        index=index,
+        timeline_episodes=timeline_episodes,
+        max_swimmer_lanes=max_swimmer_lanes,
+        response_limit=response_limit,
+        paired_tolerance_days=paired_tolerance_days,
+    )
     manifest = bundle.manifest
     step("course table")
     table = course_table(bundle, index=index)
+    if table.rows.height == 0:
+        raise InputError(
+            "index",
+            index,
+            f"an event that at least one episode has (none of the {bundle.episodes.height} "
+            f"episodes has a {index} event: the cohort would be empty); choose another index",
+        )
     comparison = None
     if published is not None:
         comparison = compare_with_published(
@@ -393,10 +421,67 @@ def build_report(
         swimmer_total=day0.height,
         timelines=tuple(timelines),
         remarks=remarks,
+        data_warnings=bundle.warnings,
         methods=_methods(table, paired_days, paired_tolerance_days, baseline),
         software=_versions(),
         references=_REFERENCES,
     )
+
+
+#: Day 0 events every bundle can be asked for (an agent name is the other choice).
+BUILT_IN_INDEXES: Final = ("ivig", "steroid", "onset", "admission")
+#: How many known values an error message lists.
+_SHOWN: Final = 5
+
+
+def _some(values: Sequence[str]) -> str:
+    shown = ", ".join(values[:_SHOWN])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > _SHOWN else "")
+
+
+def _check_arguments(
+    bundle: Bundle,
+    *,
+    index: str,
+    timeline_episodes: Sequence[str] | None,
+    max_swimmer_lanes: int,
+    response_limit: int | None,
+    paired_tolerance_days: int,
+) -> None:
+    """Refuse arguments that would give an empty, partial or silently different report."""
+    if index not in BUILT_IN_INDEXES:
+        agents = (
+            bundle.treatments.filter(pl.col("kind").is_in(["biologic", "other"]))
+            .get_column("agent")
+            .unique()
+            .sort()
+            .to_list()
+        )
+        if index not in agents:
+            listed = f"; agents: {_some(agents)}" if agents else ""
+            raise InputError(
+                "index",
+                index,
+                f"one of {', '.join(BUILT_IN_INDEXES)} or the agent of a biologic or other "
+                f"treatment in the bundle{listed}",
+            )
+    if timeline_episodes is not None:
+        known = bundle.episode_ids()
+        unknown = sorted(set(timeline_episodes) - set(known))
+        if unknown:
+            raise InputError(
+                "timeline_episodes",
+                unknown,
+                f"episode ids of the bundle (known: {_some(sorted(known))})",
+            )
+    if max_swimmer_lanes < 1:
+        raise InputError("max_swimmer_lanes", max_swimmer_lanes, "a whole number of at least 1")
+    if response_limit is not None and response_limit < 0:
+        raise InputError("response_limit", response_limit, "a whole number of at least 0")
+    if paired_tolerance_days < 0:
+        raise InputError(
+            "paired_tolerance_days", paired_tolerance_days, "a whole number of days, at least 0"
+        )
 
 
 _REFERENCES: Final = (

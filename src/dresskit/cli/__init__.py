@@ -4,19 +4,22 @@ One module per group of commands (:mod:`.scoring`, :mod:`.courses`, :mod:`.repor
 :mod:`.database`, :mod:`.exchange`, :mod:`.episodes`), all registered on the one Typer
 application of :mod:`.common`.
 
-Exit codes: 0 success; 1 a domain error (bad input, unknown instrument), printed as one red
-line on stderr followed by the details; 2 a usage error (unknown option), from Typer/Click.
+Exit codes: 0 success; 1 a domain error (bad input, unknown instrument, a file that cannot
+be written), printed as one red line on stderr followed by the details; 2 a usage error
+(unknown option), from Typer/Click; 130 interrupted (Ctrl-C). An unexpected exception is a bug:
+one line says so, and ``DRESSKIT_DEBUG=1`` shows its traceback.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from dresskit import __version__
 from dresskit.cli import courses, database, episodes, exchange, reports, scoring
-from dresskit.cli.common import app, stdout
+from dresskit.cli.common import app, guard, stdout
 
 __all__ = ["app", "main"]
 
@@ -40,5 +43,13 @@ def _main(
 
 
 def main() -> None:
-    """Entry point of the ``dresskit`` console script."""
-    app()
+    """Entry point of the ``dresskit`` console script: no failure ends in a traceback.
+
+    Every command already runs inside :func:`~dresskit.cli.common.guard`; the same guard
+    here also covers what happens before a command starts (reading the options).
+    """
+    try:
+        with guard():
+            app()
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)

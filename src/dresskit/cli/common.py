@@ -2,48 +2,117 @@
 
 Exit codes: 0 success; 1 a domain error (bad input, unknown instrument), printed as one red
 line on stderr followed by the details; 2 a usage error (unknown option), from Typer/Click.
+Every command runs inside :func:`guard`: no failure ends in a traceback (a file-system error
+is one line naming the path, Ctrl-C is "interrupted" with exit code 130, anything else is
+reported as a bug in one line). Text from data is printed through :func:`safe_text`.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
-from dresskit.errors import DresskitError, InputErrors
+from dresskit.errors import DresskitError, InputErrors, InputWarning
+from dresskit.printable import printable
 
-app = typer.Typer(
-    help="dresskit: explained clinical scores for DRESS and severe drug eruptions.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+if TYPE_CHECKING:
+    from dresskit.bundle import ReadLimits
 
-stdout = Console(highlight=False, soft_wrap=False)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _GuardedGroup(TyperGroup):
+    """The application's command group: every command runs inside :func:`guard`.
+
+    Guarding here, where the command runs, also covers commands run by a test's CliRunner,
+    and sees a KeyboardInterrupt before Typer turns it into a silent exit 130.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # ctx: typer's vendored click.Context
+        with guard():
+            return super().invoke(ctx)
+
+
+# No emoji codes: a drug named ":pill:" is printed as written (markup is escaped by safe_text).
+stdout = Console(highlight=False, soft_wrap=False, emoji=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def safe_text(value: object, *, multiline: bool = False) -> str:
+    r"""Return text from data ready for a rich console: printable, with markup escaped.
+
+    Control characters, escape sequences and bidi overrides are removed
+    (:func:`dresskit.printable.printable`) and rich markup is escaped, so ``"[/]"``,
+    ``"[bold red]x"`` or ``"\x1b[2J"`` in a drug name, an id or an actor is shown as
+    written (minus the control characters), never interpreted. Use it for every value that
+    comes from a file, a database or the command line, in printed lines and table cells.
+
+    References
+    ----------
+    .. [1] CWE-150: Improper Neutralization of Escape, Meta, or Control Sequences.
+    .. [2] rich documentation, "Console Markup" (escaping with ``rich.markup.escape``).
+    """
+    from rich.markup import escape
+
+    return escape(printable(str(value), multiline=multiline))
+
+
+def print_warnings(warnings: Sequence[InputWarning], *, shown: int = 50) -> None:
+    """Print values accepted with a warning: a yellow count, then one line each (up to ``shown``).
+
+    They go to standard error, like errors: standard output stays the command's result.
+    """
+    if not warnings:
+        return
+    count = len(warnings)
+    stderr.print(
+        f"[yellow]warning:[/] {count} value{'s' if count > 1 else ''} accepted but worth a "
+        "second look (implausible but possible, or read in another form)"
+    )
+    for warning in warnings[:shown]:
+        stderr.print(f"  - {safe_text(warning.message)}")
+    if count > shown:
+        stderr.print(f"  ... and {count - shown} more")
+
+
+def print_error(error: DresskitError) -> None:
+    """Print a domain error: one red line, then its details (every problem of InputErrors)."""
+    if isinstance(error, InputErrors):
+        count = len(error.errors)
+        stderr.print(f"[bold red]error:[/] {count} problem{'s' if count > 1 else ''} in the input")
+        for each in error.errors:
+            stderr.print(f"  - {safe_text(each.message)}")
+        return
+    lines = str(error).splitlines() or [type(error).__name__]
+    stderr.print(f"[bold red]error:[/] {safe_text(lines[0])}")
+    for line in lines[1:]:
+        stderr.print(f"  {safe_text(line)}")
 
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Turn a DresskitError into a red one-line message plus details, exit code 1."""
+    """Turn a DresskitError (or a database failure) into a red one-line message, exit code 1."""
     try:
         yield
-    except InputErrors as errors:
-        count = len(errors.errors)
-        stderr.print(f"[bold red]error:[/] {count} problem{'s' if count > 1 else ''} in the input")
-        for error in errors.errors:
-            stderr.print(f"  - {error.message}", markup=False)
-        raise typer.Exit(1) from None
     except DresskitError as error:
-        lines = str(error).splitlines() or [type(error).__name__]
-        stderr.print(f"[bold red]error:[/] {lines[0]}", markup=True)
-        for line in lines[1:]:
-            stderr.print(f"  {line}", markup=False)
+        print_error(error)
+        raise typer.Exit(1) from None
+    except Exception as error:
+        # A database failure the registry did not translate itself (a driver cursor used
+        # directly): one line too. Imported here, on failure only: it loads SQLAlchemy.
+        from dresskit.registry.db import database_failure
+
+        failure = database_failure(error)
+        if failure is None:
+            raise
+        print_error(failure)
         raise typer.Exit(1) from None
 
 
@@ -65,6 +134,50 @@ UserOption = Annotated[
     typer.Option("--user", help="Who does this, for the audit trail (default: DRESSKIT_USER)."),
 ]
 
+# Input limits (docs/data-format.md, "Limits"; docs/security.md): raised for a larger trusted
+# input, never switched off.
+MaxInputBytesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-input-bytes",
+        min=1,
+        help="Largest input accepted, in bytes: a bundle's files together once uncompressed "
+        "(default 2 GiB), a FHIR JSON file (256 MiB), a score input (1 MiB).",
+    ),
+]
+MaxArchiveMembersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-archive-members",
+        min=1,
+        help="Most members a .zip bundle or .xlsx workbook may hold (default 1000).",
+    ),
+]
+MaxCompressionRatioOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-compression-ratio",
+        min=1.0,
+        help="Highest uncompressed/compressed size ratio of a .zip or .xlsx member larger "
+        "than 1 MiB (default 100).",
+    ),
+]
+
+
+def read_limits(
+    max_input_bytes: int | None = None,
+    max_archive_members: int | None = None,
+    max_compression_ratio: float | None = None,
+) -> ReadLimits:
+    """Return the bundle reading limits: the defaults, raised by the options given."""
+    from dresskit.bundle import ReadLimits  # imported here: ``score`` needs no bundle code
+
+    return ReadLimits.raised(
+        max_input_bytes=max_input_bytes,
+        max_archive_members=max_archive_members,
+        max_compression_ratio=max_compression_ratio,
+    )
+
 
 def actor_name(user: str | None) -> str:
     """Who does this, for the audit trail: ``--user``, else DRESSKIT_USER, else the login."""
@@ -72,3 +185,86 @@ def actor_name(user: str | None) -> str:
     import os
 
     return user or os.environ.get("DRESSKIT_USER") or getpass.getuser()
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn any failure into one line on stderr and an exit code; never a traceback.
+
+    - :class:`~dresskit.errors.DresskitError`: one red line plus the details, exit 1;
+    - :class:`OSError` (disk full, permission denied, read-only file system): one line
+      naming the path and the reason, exit 1;
+    - :class:`KeyboardInterrupt` (Ctrl-C): ``interrupted``, exit 130 (128 + SIGINT);
+    - any other exception is a bug: ``internal error (a bug in dresskit): <type>:
+      <message>`` and how to see the traceback (``DRESSKIT_DEBUG=1``), exit 1.
+
+    Usage errors (exit 2), explicit exits and a closed pipe are left to Click.
+
+    References
+    ----------
+    .. [1] httpx ``_main.py`` and the house style (one top-level handler, documented codes).
+    .. [2] The Open Group, Shell Command Language §2.8.2 (exit status 128 + signal number).
+    """
+    try:
+        yield
+    except (TyperException, typer.Exit, typer.Abort):
+        raise  # usage errors (exit 2), explicit exits: Typer's own handling
+    except DresskitError as error:
+        print_error(error)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        stderr.print("[bold red]interrupted[/]")
+        raise typer.Exit(130) from None
+    except OSError as error:
+        if error.errno == errno.EPIPE or _debugging():
+            raise  # Click quietens a closed pipe (``dresskit ... | head``)
+        path = error.filename if error.filename is not None else "input/output"
+        reason = error.strerror or str(error) or type(error).__name__
+        stderr.print(f"[bold red]error:[/] {safe_text(path)}: {safe_text(reason)}")
+        raise typer.Exit(1) from None
+    except Exception as error:
+        exit_code = _click_exit_code(error)
+        if exit_code is not None:
+            error.show()  # type: ignore[attr-defined]  # "Error: ..." as Click prints it
+            raise typer.Exit(exit_code) from None
+        if _debugging():
+            raise
+        from dresskit.registry.db import database_failure  # loads SQLAlchemy: on failure only
+
+        failure = database_failure(error)
+        if failure is not None:  # a database failure met outside a command's own handler
+            print_error(failure)
+            raise typer.Exit(1) from None
+        stderr.print(
+            "[bold red]internal error (a bug in dresskit):[/] "
+            f"{safe_text(type(error).__name__)}: {safe_text(error)}"
+        )
+        stderr.print("  run again with DRESSKIT_DEBUG=1 to see the traceback, and report it")
+        raise typer.Exit(1) from None
+
+
+def _click_exit_code(error: Exception) -> int | None:
+    """Return the exit code of a usage error raised with the ``click`` package, else None.
+
+    Typer vendors its own Click; a ``click.UsageError`` raised by a command is not one of
+    Typer's and would otherwise end in a traceback. It is shown as Click shows it.
+    """
+    if not type(error).__module__.startswith("click."):
+        return None
+    exit_code = getattr(error, "exit_code", None)
+    return exit_code if isinstance(exit_code, int) and hasattr(error, "show") else None
+
+
+def _debugging() -> bool:
+    import os
+
+    return os.environ.get("DRESSKIT_DEBUG", "") not in ("", "0")
+
+
+app = typer.Typer(
+    help="dresskit: explained clinical scores for DRESS and severe drug eruptions.",
+    cls=_GuardedGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)

@@ -7,7 +7,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dresskit.cli.common import app, domain_errors, print_json, stdout
+from dresskit.cli.common import (
+    MaxArchiveMembersOption,
+    MaxCompressionRatioOption,
+    MaxInputBytesOption,
+    app,
+    domain_errors,
+    print_json,
+    print_warnings,
+    read_limits,
+    safe_text,
+    stdout,
+)
 from dresskit.course.summary import CourseSummary
 from dresskit.datasets import load_published_cases
 from dresskit.errors import InputError
@@ -57,13 +68,13 @@ def examples(
                 if result.reachable_total is not None and result.unknown_items:
                     reach = f" ({result.reachable_total[0]}..{result.reachable_total[1]})"
                 table.add_row(
-                    f"[{number}] {case.id}",
-                    authors,
-                    f"{result.total} {result.classification}{reach}",
+                    f"[{number}] {safe_text(case.id)}",
+                    safe_text(authors),
+                    safe_text(f"{result.total} {result.classification}{reach}"),
                 )
         stdout.print(table)
         for number, (case, _) in enumerate(rows, start=1):
-            stdout.print(f"[dim][{number}] {case.citation}[/]")
+            stdout.print(f"[dim][{number}] {safe_text(case.citation)}[/]")
         stdout.print(
             "Per-item breakdown of any case: dresskit score NAME --input CASE.json "
             "(cases ship in dresskit/datasets/data/cases/)."
@@ -73,27 +84,36 @@ def examples(
 @app.command()
 def validate(
     bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+    max_input_bytes: MaxInputBytesOption = None,
+    max_archive_members: MaxArchiveMembersOption = None,
+    max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
     """Check a bundle and report every problem (file, row, column, value, what is accepted)."""
     from dresskit.bundle import read_bundle
 
     with domain_errors():
-        loaded = read_bundle(bundle)
+        limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
+        loaded = read_bundle(bundle, limits=limits)
         episodes = loaded.episode_ids()
         stdout.print(
-            f"[green]valid[/]: {bundle} - {loaded.patients.height} patients, "
+            f"[green]valid[/]: {safe_text(bundle)} - {loaded.patients.height} patients, "
             f"{len(episodes)} episodes, {loaded.observations.height} observations, "
             f"{loaded.treatments.height} treatment rows"
         )
+        print_warnings(loaded.warnings)
 
 
 def _is_database(source: str) -> bool:
     return "://" in source or source.endswith((".sqlite3", ".sqlite", ".db"))
 
 
-def _load(source: str) -> Any:
-    """Load a bundle (folder, .zip, .xlsx) or a registry (database URL or SQLite file)."""
-    if _is_database(source):
+def _load(source: str, *, database: bool = False, limits: Any = None) -> Any:
+    """Load a bundle (folder, .zip, .xlsx) or a registry (database URL or SQLite file).
+
+    ``database``: ``source`` came from ``--db``, so it is a registry whatever its name.
+    ``limits``: the :class:`~dresskit.bundle.ReadLimits` of a bundle (default: the defaults).
+    """
+    if database or _is_database(source):
         from dresskit.registry.db import engine_for
         from dresskit.registry.store import load_bundle
 
@@ -104,12 +124,14 @@ def _load(source: str) -> Any:
             engine.dispose()
     from dresskit.bundle import read_bundle
 
-    return read_bundle(source)
+    return read_bundle(source, limits=limits)
 
 
-def _load_course(source: str, episode_id: str) -> Any:
+def _load_course(
+    source: str, episode_id: str, *, database: bool = False, limits: Any = None
+) -> Any:
     """One episode's course from a bundle, or from a registry without loading the rest."""
-    if _is_database(source):
+    if database or _is_database(source):
         from dresskit.registry.db import engine_for
         from dresskit.registry.store import load_course
 
@@ -118,7 +140,7 @@ def _load_course(source: str, episode_id: str) -> Any:
             return load_course(engine, episode_id)
         finally:
             engine.dispose()
-    return _load(source).course(episode_id)
+    return _load(source, limits=limits).course(episode_id)
 
 
 def _value(number: float | None, digits: int = 1) -> str:
@@ -142,6 +164,9 @@ def course(
         str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
     ] = "ivig",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    max_input_bytes: MaxInputBytesOption = None,
+    max_archive_members: MaxArchiveMembersOption = None,
+    max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
     """Show one episode day by day, with outcomes counted from the index event."""
     from dresskit.course.summary import summarise_course, summary_as_dict
@@ -157,7 +182,9 @@ def course(
                 " ".join(arguments),
                 "BUNDLE EPISODE_ID, or EPISODE_ID with --db URL",
             )
-        summary = summarise_course(_load_course(source, episode_id), index=index)
+        limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
+        course = _load_course(source, episode_id, database=db is not None, limits=limits)
+        summary = summarise_course(course, index=index)
         if as_json:
             print_json(summary_as_dict(summary))
             return
@@ -168,9 +195,10 @@ def _show_course(summary: CourseSummary, index: str) -> None:
     """Render one episode's summary: days, outcomes, scores, drugs, steroid response."""
     episode = summary.course.episode
     stdout.print(
-        f"[bold]Episode {episode.episode_id}[/] (patient {summary.course.patient.patient_id})"
+        f"[bold]Episode {safe_text(episode.episode_id)}[/] "
+        f"(patient {safe_text(summary.course.patient.patient_id)})"
         f": {episode.phenotype.value}, onset {episode.onset}, outcome {episode.outcome.value}"
-        f" (last follow-up {episode.last_follow_up}); day 0 = {index} on "
+        f" (last follow-up {episode.last_follow_up}); day 0 = {safe_text(index)} on "
         f"{summary.index_date}"
     )
     table = Table(title="Day by day", title_justify="left")
@@ -208,11 +236,11 @@ def _show_course(summary: CourseSummary, index: str) -> None:
             _value(day.rash_bsa_pct, 0),
             steroid,
             ivig,
-            ", ".join(day.biologics),
+            safe_text(", ".join(day.biologics)),
         )
     stdout.print(table)
     stdout.print("[dim]PE = prednisone equivalent (clinical-reference.md §8)[/]")
-    outcomes = Table(title=f"Outcomes from day 0 ({index})", title_justify="left")
+    outcomes = Table(title=f"Outcomes from day 0 ({safe_text(index)})", title_justify="left")
     for column in ("Outcome", "Result", "Definition"):
         outcomes.add_column(column)
     before = summary.steroid_days_before_index
@@ -222,7 +250,11 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         "days from the first systemic steroid dose to day 0",
     )
     for result in summary.outcomes:
-        outcomes.add_row(result.outcome.replace("_", " "), result.describe(), result.definition)
+        outcomes.add_row(
+            safe_text(result.outcome.replace("_", " ")),
+            safe_text(result.describe()),
+            safe_text(result.definition),
+        )
     stdout.print(outcomes)
     scores = Table(title="Scores from the course's own data", title_justify="left")
     for column in ("Instrument", "Total", "Class", "If unknowns answered", "No data for"):
@@ -234,11 +266,11 @@ def _show_course(summary: CourseSummary, index: str) -> None:
             low, high = scored.reachable_total
             reach = f"{low}..{high}: {', '.join(scored.reachable_classes)}"
         scores.add_row(
-            scored.name,
+            safe_text(scored.name),
             str(scored.total),
-            scored.classification,
-            reach,
-            ", ".join(score.without_data),
+            safe_text(scored.classification),
+            safe_text(reach),
+            safe_text(", ".join(score.without_data)),
         )
     stdout.print(scores)
     culprits = Table(
@@ -248,7 +280,12 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         culprits.add_column(column)
     for culprit in summary.culprits:
         latency = "unknown" if culprit.latency_days is None else f"{culprit.latency_days} d"
-        culprits.add_row(str(culprit.rank), culprit.drug, latency, culprit.explanation)
+        culprits.add_row(
+            str(culprit.rank),
+            safe_text(culprit.drug),
+            latency,
+            safe_text(culprit.explanation, multiline=True),
+        )
     stdout.print(culprits)
     response = Table(
         title="Steroid response (project definitions, informative only)", title_justify="left"
@@ -258,7 +295,12 @@ def _show_course(summary: CourseSummary, index: str) -> None:
     words = {True: "yes", False: "no", None: "[yellow]unknown[/]"}
     for state in summary.response.states():
         detail = "; ".join(state.evidence or state.remarks)
-        response.add_row(state.name.replace("_", " "), words[state.value], detail, state.definition)
+        response.add_row(
+            safe_text(state.name.replace("_", " ")),
+            words[state.value],
+            safe_text(detail, multiline=True),
+            safe_text(state.definition),
+        )
     stdout.print(response)
     for flare in summary.response.flares:
         dose = (
@@ -268,7 +310,7 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         )
         taper = " during taper" if flare.during_taper else ""
         stdout.print(
-            f"Flare {flare.on}: {flare.marker} {_value(flare.before)} -> "
+            f"Flare {flare.on}: {safe_text(flare.marker)} {_value(flare.before)} -> "
             f"{_value(flare.value)}{dose}{taper}"
         )
     if summary.ivig.days:
@@ -276,5 +318,5 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         stdout.print(
             f"IVIG: {total.days} day(s), total "
             f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg, 2)} g/kg"
-            + "".join(f"; {remark}" for remark in total.remarks)
+            + "".join(f"; {safe_text(remark)}" for remark in total.remarks)
         )

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dresskit.cli.common import DbOption, app, domain_errors, stderr, stdout
+from dresskit.cli.common import DbOption, app, domain_errors, safe_text, stderr, stdout
+from dresskit.printable import printable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the registry database.")
 audit_app = typer.Typer(help="Show and check the registry's audit trail.")
@@ -24,7 +25,8 @@ def db_init(db: DbOption = None) -> None:
     with domain_errors():
         engine = engine_for(db)
         revision = upgrade(engine)
-        stdout.print(f"[green]registry ready[/]: {engine.url.render_as_string()} ({revision})")
+        shown = safe_text(engine.url.render_as_string(hide_password=True))
+        stdout.print(f"[green]registry ready[/]: {shown} ({revision})")
 
 
 @db_app.command("upgrade")
@@ -43,7 +45,7 @@ def db_status(db: DbOption = None) -> None:
         status = schema_status(engine_for(db))
         state = "up to date" if status.up_to_date else "needs `dresskit db upgrade`"
         stdout.print(
-            f"{status.url}: revision {status.current or 'none (not initialised)'}, "
+            f"{safe_text(status.url)}: revision {status.current or 'none (not initialised)'}, "
             f"newest {status.head}: {state}"
         )
 
@@ -63,18 +65,20 @@ def audit_log(
         for column in ("#", "when", "who", "action", "what", "change"):
             table.add_column(column)
         for record in rows:
-            change = record.after or record.before or ""
+            # Actors, ids and changes are data: shown as written, never as markup or control
+            # codes (cut to 80 characters after the control characters are gone).
+            change = printable(record.after or record.before or "")
             table.add_row(
                 str(record.id),
                 record.at.isoformat(timespec="seconds"),
-                record.actor,
-                record.action,
-                f"{record.entity} {record.entity_id or ''}".strip(),
-                change if len(change) <= 80 else change[:77] + "...",
+                safe_text(record.actor),
+                safe_text(record.action),
+                safe_text(f"{record.entity} {record.entity_id or ''}".strip()),
+                safe_text(change if len(change) <= 80 else change[:77] + "..."),
             )
         stdout.print(table)
         if rows:
-            stdout.print(f"newest hash: {rows[-1].hash}")
+            stdout.print(f"newest hash: {safe_text(rows[-1].hash)}")
 
 
 @audit_app.command("verify")

@@ -13,7 +13,15 @@ import typer
 from rich.table import Table
 
 from dresskit.bundle.schema import TABLES
-from dresskit.cli.common import DbOption, UserOption, actor_name, app, domain_errors, stdout
+from dresskit.cli.common import (
+    DbOption,
+    UserOption,
+    actor_name,
+    app,
+    domain_errors,
+    safe_text,
+    stdout,
+)
 from dresskit.errors import InputError
 
 episode_app = typer.Typer(help="Show, change or delete one episode of the registry.")
@@ -63,12 +71,13 @@ def episode_show(
 
     with domain_errors():
         episode = read_episode(_engine(db), episode_id)
-    table = Table(title=f"episode {episode_id}", show_header=False)
+    # Values come from the database: printed as written, never as markup or control codes.
+    table = Table(title=f"episode {safe_text(episode_id)}", show_header=False)
     rows = episode.pop("rows")
     for name, value in episode.items():
-        table.add_row(name, "" if value is None else str(value))
+        table.add_row(safe_text(name), "" if value is None else safe_text(value))
     for name, count in rows.items():
-        table.add_row(f"{name} rows", str(count))
+        table.add_row(f"{safe_text(name)} rows", safe_text(count))
     stdout.print(table)
 
 
@@ -102,7 +111,9 @@ def episode_update(
     listed = ", ".join(
         f"{name}={'' if value is None else value}" for name, value in changes.items()
     )
-    stdout.print(f"[green]updated[/] {episode_id}: {listed}; now version {new_version}")
+    stdout.print(
+        f"[green]updated[/] {safe_text(episode_id)}: {safe_text(listed)}; now version {new_version}"
+    )
 
 
 @episode_app.command("delete")
@@ -117,4 +128,6 @@ def episode_delete(
 
     with domain_errors():
         delete_episode(_engine(db), episode_id, expected_version=version, actor=actor_name(user))
-    stdout.print(f"[green]deleted[/] {episode_id} and its rows (recorded in the audit trail)")
+    stdout.print(
+        f"[green]deleted[/] {safe_text(episode_id)} and its rows (recorded in the audit trail)"
+    )

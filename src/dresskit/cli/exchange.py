@@ -7,25 +7,48 @@ from typing import Annotated, Any
 
 import typer
 
-from dresskit.cli.common import DbOption, UserOption, actor_name, app, domain_errors, stdout
+from dresskit.cli.common import (
+    DbOption,
+    MaxArchiveMembersOption,
+    MaxCompressionRatioOption,
+    MaxInputBytesOption,
+    UserOption,
+    actor_name,
+    app,
+    domain_errors,
+    print_warnings,
+    read_limits,
+    safe_text,
+    stdout,
+)
 from dresskit.errors import InputError
 
 
-def _read_any(source: str, format: str) -> Any:
-    """Read a bundle, a FHIR R4 Bundle (.json) or REDCap records (.csv with --format redcap)."""
+def _read_any(source: str, format: str, limits: Any = None, json_bytes: int | None = None) -> Any:
+    """Read a bundle, a FHIR R4 Bundle (.json) or REDCap records (.csv with --format redcap).
+
+    ``limits``: the :class:`~dresskit.bundle.ReadLimits` of bundle and REDCap files;
+    ``json_bytes``: the size limit of a FHIR file (default 256 MiB).
+    """
     if format == "redcap":
         from dresskit.registry.redcap import read_redcap_files
 
-        return read_redcap_files(Path(source))
+        return read_redcap_files(Path(source), limits=limits)
     if format == "fhir" or (format == "auto" and source.endswith(".json")):
+        from dataclasses import replace
+
+        from dresskit.json_input import FHIR_JSON_LIMITS
         from dresskit.registry.fhir import read_fhir
 
-        return read_fhir(source)
+        json_limits = FHIR_JSON_LIMITS
+        if json_bytes is not None:
+            json_limits = replace(FHIR_JSON_LIMITS, max_bytes=json_bytes)
+        return read_fhir(source, limits=json_limits)
     if format not in ("auto", "bundle"):
         raise InputError("format", format, "auto, bundle, fhir or redcap")
     from dresskit.bundle import read_bundle
 
-    return read_bundle(source)
+    return read_bundle(source, limits=limits)
 
 
 @app.command("import")
@@ -39,18 +62,31 @@ def import_(
         str, typer.Option(help="auto (by the file), bundle, fhir or redcap.")
     ] = "auto",
     user: UserOption = None,
+    max_input_bytes: MaxInputBytesOption = None,
+    max_archive_members: MaxArchiveMembersOption = None,
+    max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
     """Import into the registry: validated, all or nothing, idempotent."""
     from dresskit.registry.db import engine_for
     from dresskit.registry.store import import_bundle
 
     with domain_errors():
-        bundle = _read_any(source, format)
+        limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
+        bundle = _read_any(source, format, limits, max_input_bytes)
         report = import_bundle(engine_for(db), bundle, actor=actor_name(user), source=source)
-        rows = ", ".join(f"{count} {name}" for name, count in report.rows.items())
-        stdout.print(
-            f"[green]imported[/]: {report.patients} patients, {report.episodes} episodes; {rows}"
-        )
+        if report.changed_nothing:
+            stdout.print(
+                f"[green]unchanged[/]: the registry already holds all {report.unchanged} "
+                "episode(s) exactly as this file does; nothing was written"
+            )
+        else:
+            rows = ", ".join(f"{count} {name}" for name, count in report.rows.items())
+            kept = f" ({report.unchanged} unchanged, left as they were)" if report.unchanged else ""
+            stdout.print(
+                f"[green]imported[/]: {report.patients} patients, {report.episodes} episodes"
+                f"{kept}; {rows}"
+            )
+        print_warnings(bundle.warnings)
 
 
 def _deidentify_key(key_file: Path | None) -> bytes:
@@ -74,6 +110,22 @@ def _deidentify_key(key_file: Path | None) -> bytes:
     return key.encode("utf-8")
 
 
+def _check_export_choice(
+    *, deidentify: bool, identified: bool, dates: str | None, key: Path | None
+) -> None:
+    """Refuse an export whose kind is not said, or options that would be ignored (exit 2)."""
+    if deidentify and identified:
+        raise typer.BadParameter("--deidentify and --identified exclude each other: choose one")
+    if not deidentify and not identified:
+        raise typer.BadParameter(
+            "say which copy to export: --deidentify (researchers' copy: pseudonyms, codes, "
+            "relative dates) or --identified (ids, names and dates, recorded in the audit)"
+        )
+    for option, value in (("--dates", dates), ("--key-file", key)):
+        if value is not None and not deidentify:
+            raise typer.BadParameter(f"{option} applies only with --deidentify (it was not used)")
+
+
 @app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="Folder (or .zip / .xlsx / .json) to write.")],
@@ -82,32 +134,69 @@ def export(
     deidentify: Annotated[
         bool,
         typer.Option(
-            help="Researchers' copy: keyed-hash ids, no free text, dates as days from onset."
+            "--deidentify",
+            help="Researchers' copy: keyed-hash ids, controlled codes only, dates as days from "
+            "onset (a folder, or a .zip).",
+        ),
+    ] = False,
+    identified: Annotated[
+        bool,
+        typer.Option(
+            "--identified",
+            help="The full copy with ids, names and dates (recorded as such in the audit).",
         ),
     ] = False,
     dates: Annotated[
-        str, typer.Option(help="With --deidentify: relative (days from onset) or shifted.")
-    ] = "relative",
+        str | None,
+        typer.Option(help="With --deidentify: relative (days from onset, default) or shifted."),
+    ] = None,
     key_file: Annotated[
         Path | None,
         typer.Option(help="With --deidentify: the secret key (else DRESSKIT_DEIDENTIFY_KEY)."),
     ] = None,
     user: UserOption = None,
 ) -> None:
-    """Export the registry (validated on the way out); the export is recorded in the audit."""
-    from dresskit.registry import audit
-    from dresskit.registry.db import engine_for
-    from dresskit.registry.store import load_bundle
+    """Export the registry (validated on the way out); the export is recorded in the audit.
 
+    Say which copy: --deidentify (for researchers) or --identified (ids, names and dates).
+    """
+    from dresskit.registry import audit
+    from dresskit.registry.db import engine_for, writing
+    from dresskit.registry.store import left_out_episodes, load_bundle
+
+    _check_export_choice(deidentify=deidentify, identified=identified, dates=dates, key=key_file)
     with domain_errors():
         if format not in ("bundle", "fhir", "redcap"):
             raise InputError("format", format, "bundle, fhir or redcap")
         if deidentify and format != "bundle":
             raise InputError("format", format, "bundle with --deidentify (CSV tables)")
-        if dates not in ("relative", "shifted"):
-            raise InputError("dates", dates, "relative or shifted")
+        if deidentify and out.suffix.lower() not in ("", ".zip"):
+            raise InputError("OUT", str(out), "a folder or a .zip with --deidentify")
+        if dates not in (None, "relative", "shifted"):
+            raise InputError("--dates", dates, "relative or shifted")
         engine = engine_for(db)
         bundle = load_bundle(engine)
+        left_out = left_out_episodes(bundle)
+
+        def record_export() -> None:
+            """Write the audit record once the export is complete, before it is in place."""
+            with writing(engine).begin() as connection:
+                audit.append(
+                    connection,
+                    actor=actor_name(user),
+                    action="export",
+                    entity="bundle",
+                    entity_id=str(out),
+                    after={
+                        "format": format,
+                        "deidentified": deidentify,
+                        "identified": identified,
+                        "dates": (dates or "relative") if deidentify else None,
+                        "episodes": bundle.episodes.height,
+                        "episodes_left_out": left_out,
+                    },
+                )
+
         if deidentify:
             from dresskit.registry.deidentify import deidentify as make_deidentified
             from dresskit.registry.deidentify import write_deidentified
@@ -115,37 +204,25 @@ def export(
             tables = make_deidentified(
                 bundle,
                 key=_deidentify_key(key_file),
-                dates=dates,  # type: ignore[arg-type]
+                dates=dates or "relative",  # type: ignore[arg-type]
             )
-            write_deidentified(tables, out)
+            write_deidentified(tables, out, on_ready=record_export)
         elif format == "fhir":
             from dresskit.registry.fhir import write_fhir
 
-            write_fhir(bundle, out)
+            write_fhir(bundle, out, on_ready=record_export)
         elif format == "redcap":
             from dresskit.registry.redcap import write_redcap_files
 
-            write_redcap_files(bundle, out)
+            write_redcap_files(bundle, out, on_ready=record_export)
         else:
             from dresskit.bundle import write_bundle
 
             kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
-            write_bundle(bundle, out, format=kind)  # type: ignore[arg-type]
-        with engine.begin() as connection:
-            audit.append(
-                connection,
-                actor=actor_name(user),
-                action="export",
-                entity="bundle",
-                entity_id=str(out),
-                after={
-                    "format": format,
-                    "deidentified": deidentify,
-                    "dates": dates if deidentify else None,
-                    "episodes": bundle.episodes.height,
-                },
-            )
+            write_bundle(bundle, out, format=kind, on_ready=record_export)  # type: ignore[arg-type]
         what = "de-identified " if deidentify else ""
         stdout.print(
-            f"[green]exported[/]: {bundle.episodes.height} episodes, {what}{format}, to {out}"
+            f"[green]exported[/]: {bundle.episodes.height} episodes, {what}{format}, to "
+            f"{safe_text(out)}"
         )
+        print_warnings(bundle.warnings)

@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 import typer
 
-from dresskit.cli.common import app, domain_errors, stderr, stdout
+from dresskit.atomic import atomic_folder
+from dresskit.cli.common import (
+    MaxArchiveMembersOption,
+    MaxCompressionRatioOption,
+    MaxInputBytesOption,
+    app,
+    domain_errors,
+    read_limits,
+    safe_text,
+    stderr,
+    stdout,
+)
 from dresskit.cli.courses import _load
 from dresskit.errors import InputError
 
 
-def _published(name: str) -> dict[str, Any]:
-    """Return the published table ``name`` as build_report's arguments."""
+def _published(name: str, index: str) -> dict[str, Any]:
+    """Return the published table ``name`` as build_report's arguments.
+
+    Raises
+    ------
+    InputError
+        When the table counts its days from another index event than ``--index``.
+    """
     from dresskit.analysis.comparison import PublishedColumn
     from dresskit.datasets import load_published_table
 
     table = load_published_table(name)
+    if table.index != index:
+        raise InputError(
+            "--compare",
+            name,
+            f"a published table counted from the report's day 0 ({name} counts days from "
+            f"{table.index}, this report from {index}: add --index {table.index})",
+        )
     return {
         "published": [
             PublishedColumn(
@@ -35,28 +60,17 @@ def _published(name: str) -> dict[str, Any]:
     }
 
 
-def _write_report_files(out: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a new folder beside ``out``, then move each into place.
+#: Files a report folder holds: the only ones ``report`` replaces when it writes again
+#: (and what a run of an earlier version left in its staging folder ``.dresskit-report-*``).
+_REPORT_FILE = re.compile(
+    r"report\.(?:html|pdf)|tables/[A-Za-z0-9_]+\.(?:csv|xlsx)|figures/[A-Za-z0-9_.-]+\.png"
+    r"|\.dresskit-report-[A-Za-z0-9_]+/.+"
+)
 
-    Nothing is written until every file is rendered, and a failure while writing leaves the
-    earlier report (if any) as it was.
-    """
-    import shutil
-    import tempfile
 
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".dresskit-report-", dir=out))
-    try:
-        for name, content in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        for name in files:
-            final = out / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).replace(final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _report_file(path: PurePosixPath) -> bool:
+    """Whether ``path`` (inside --out) is a file an earlier report wrote."""
+    return _REPORT_FILE.fullmatch(path.as_posix()) is not None
 
 
 @app.command()
@@ -95,13 +109,21 @@ def report(
         int,
         typer.Option(help="Episodes in the swimmer plot (the longest follow-ups first)."),
     ] = 60,
+    max_input_bytes: MaxInputBytesOption = None,
+    max_archive_members: MaxArchiveMembersOption = None,
+    max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
-    """Build the cohort report: HTML, PDF, and every table as CSV and XLSX under tables/."""
+    """Build the cohort report: HTML, PDF, and every table as CSV and XLSX under tables/.
+
+    The folder is written whole or not at all: into a temporary sibling, then swapped with
+    the earlier report. A folder holding anything but an earlier report is refused.
+    """
     from datetime import UTC, datetime
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dresskit.analysis.rendering import (
+        csv,
         draw_figures,
         render_html,
         render_pdf,
@@ -110,57 +132,70 @@ def report(
     )
     from dresskit.analysis.report import build_report
 
-    with (
-        domain_errors(),
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-        ) as progress,
-    ):
-        task = progress.add_task("reading the bundle", total=None)
-
-        def advance(step: str, done: int = 1, total: int = 1) -> None:
-            progress.update(task, description=step, completed=done, total=total)
-
+    with domain_errors():
         if (bundle is None) == (db is None):
             raise InputError("BUNDLE", bundle, "a bundle or --db URL (one of the two)")
-        loaded = _load(db if db is not None else str(bundle))
-        built = build_report(
-            loaded,
-            index=index,
-            timeline_episodes=timeline,
-            per_course=per_episode,
-            response_limit=response_limit,
-            max_swimmer_lanes=swimmer_lanes,
-            progress=advance,
-            **(_published(compare) if compare else {}),
-        )
-        figures = draw_figures(built, progress=lambda step: advance(step))
-        advance("HTML")
-        generated = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-        html = render_html(built, figures, generated=generated)
-        files = {"report.html": html.encode("utf-8")}
-        if pdf:
-            advance("PDF")
-            files["report.pdf"] = render_pdf(html)
-        advance("tables")
-        tables = report_tables(built)
-        for name, frame in tables.items():
-            files[f"tables/{name}.csv"] = frame.write_csv().encode("utf-8")
-            files[f"tables/{name}.xlsx"] = xlsx(frame, sheet=name)
-        for figure in figures:
-            files[f"figures/{figure.name}.png"] = figure.png
-        _write_report_files(out, files)
-    stdout.print(f"[green]report[/]: {out / 'report.html'}")
+        if out.exists() and not out.is_dir():
+            raise InputError(
+                "--out", str(out), "a folder for the report (new, empty or an earlier report)"
+            )
+        published = _published(compare, index) if compare else {}
+        # The report is written into a temporary sibling of --out from the start (a kill
+        # leaves the earlier report as it was) and swapped into place when complete.
+        with (
+            atomic_folder(out, replaceable=_report_file) as folder,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+                disable=not stderr.is_terminal,  # a log file gets no progress bar
+            ) as progress,
+        ):
+            task = progress.add_task("reading the bundle", total=None)
+
+            def advance(step: str, done: int = 1, total: int = 1) -> None:
+                progress.update(task, description=step, completed=done, total=total)
+
+            limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
+            loaded = (
+                _load(db, database=True) if db is not None else _load(str(bundle), limits=limits)
+            )
+            built = build_report(
+                loaded,
+                index=index,
+                timeline_episodes=timeline,
+                per_course=per_episode,
+                response_limit=response_limit,
+                max_swimmer_lanes=swimmer_lanes,
+                progress=advance,
+                **published,
+            )
+            figures = draw_figures(built, progress=lambda step: advance(step))
+            advance("HTML")
+            generated = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+            html = render_html(built, figures, generated=generated)
+            folder.write("report.html", html.encode("utf-8"))
+            if pdf:
+                advance("PDF")
+                folder.write("report.pdf", render_pdf(html))
+            advance("tables")
+            # Every file name is dresskit's own (a table's or a figure's stem), never data.
+            tables = report_tables(built)
+            for name, frame in tables.items():
+                folder.write(f"tables/{name}.csv", csv(frame))
+                folder.write(f"tables/{name}.xlsx", xlsx(frame, sheet=name))
+            for figure in figures:
+                folder.write(f"figures/{figure.name}.png", figure.png)
+    stdout.print(f"[green]report[/]: {safe_text(out / 'report.html')}")
     if pdf:
-        stdout.print(f"[green]pdf[/]:    {out / 'report.pdf'}")
-    stdout.print(f"[green]tables[/]: {out / 'tables'} ({len(tables)} tables)")
+        stdout.print(f"[green]pdf[/]:    {safe_text(out / 'report.pdf')}")
+    stdout.print(f"[green]tables[/]: {safe_text(out / 'tables')} ({len(tables)} tables)")
     if built.published is not None:
         for column in built.published.differing:
             stdout.print(
-                f"[yellow]differs from the paper[/]: {column.heading}: {column.explanation}"
+                f"[yellow]differs from the paper[/]: {safe_text(column.heading)}: "
+                f"{safe_text(column.explanation)}"
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
+from dresskit.analysis.figures._text import keep_literal, literal
 from dresskit.analysis.formatting import format_p
 from dresskit.analysis.paired import PairedValues
 
@@ -87,8 +88,8 @@ def plot_paired(
             )
     ax.set_xticks([0, 1], [_day(paired.before_day), _day(paired.after_day)])
     ax.set_xlim(-0.4, 1.4)
-    ax.set_ylabel(f"{paired.label} ({paired.unit})")
-    ax.set_title(f"{paired.label}, n = {paired.n_pairs}", fontsize="medium")
+    ax.set_ylabel(f"{literal(paired.label)} ({literal(paired.unit)})")
+    ax.set_title(f"{literal(paired.label)}, n = {paired.n_pairs}", fontsize="medium")
     if test is not None:
         ax.text(
             0.98,
@@ -99,6 +100,7 @@ def plot_paired(
             va="top",
             fontsize="small",
         )
+    keep_literal(ax)
     return ax
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from dresskit.analysis.figures._text import keep_literal, literal
 from dresskit.analysis.survival import CumulativeIncidenceResult, KaplanMeierResult
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ def plot_kaplan_meier(
     own_figure = ax is None
     ax = ax if ax is not None else _new_axes()
     for result in results:
-        (line,) = ax.step(result.timeline, result.survival, where="post", label=result.label)
+        (line,) = ax.step(
+            result.timeline, result.survival, where="post", label=literal(result.label)
+        )
         colour = line.get_color()
         ax.fill_between(
             result.timeline,
@@ -126,6 +129,7 @@ def plot_kaplan_meier(
     ax.legend(loc="best")
     if at_risk:
         _draw_at_risk(ax, results, make_room=own_figure)
+    keep_literal(ax)
     return ax
 
 
@@ -148,7 +152,7 @@ def _draw_at_risk(ax: Axes, results: Sequence[KaplanMeierResult], *, make_room: 
         ax.text(
             -0.02,
             y,
-            result.label,
+            literal(result.label),
             transform=ax.transAxes,
             ha="right",
             va="top",
@@ -223,7 +227,10 @@ def plot_cumulative_incidence(
     ax = ax if ax is not None else _new_axes()
     for result in results:
         (line,) = ax.step(
-            result.timeline, result.cumulative_incidence, where="post", label=result.label
+            result.timeline,
+            result.cumulative_incidence,
+            where="post",
+            label=literal(result.label),
         )
         if show_competing:
             ax.step(
@@ -232,11 +239,12 @@ def plot_cumulative_incidence(
                 where="post",
                 linestyle="--",
                 color=line.get_color(),
-                label=f"{result.label}: competing event",
+                label=f"{literal(result.label)}: competing event",
             )
     ax.set_ylim(0.0, 1.05)
     ax.set_xlim(left=0.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(loc="best")
+    keep_literal(ax)
     return ax

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from dresskit.analysis.figures._text import LITERAL, keep_literal, literal
 from dresskit.analysis.figures.timeline import KIND_COLOURS
 from dresskit.analysis.swimmer import EndMarker, SwimmerLane
 
@@ -46,7 +47,8 @@ def plot_swimmer(
     Treatment segments are coloured by kind (steroid, IVIG, biologic, other); a segment
     still running at the last follow-up is hatched. Each lane ends at its last follow-up
     with a marker for the outcome (recovered, died, lost to follow-up, transferred,
-    ongoing), all in the legend; a vertical line marks day 0.
+    ongoing), all in the legend; a vertical line marks day 0. Ids and names are drawn as
+    written: never as math text (``$...$``), without control characters.
 
     Parameters
     ----------
@@ -118,7 +120,7 @@ def plot_swimmer(
     ax.text(
         0,
         1.005,
-        f"day 0: {index_label}",
+        f"day 0: {literal(index_label)}",
         transform=ax.get_xaxis_transform(),
         ha="center",
         va="bottom",
@@ -138,10 +140,13 @@ def plot_swimmer(
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=7)
     if len(lanes) <= _MAX_LABELLED_LANES:
-        ax.set_yticks(range(len(lanes)), [lane.episode_id for lane in lanes], fontsize=7)
+        ax.set_yticks(
+            range(len(lanes)), [literal(lane.episode_id) for lane in lanes], fontsize=7, **LITERAL
+        )
     else:
         ax.set_yticks([])
     ax.set_ylim(len(lanes) - 0.5, -0.5)
-    ax.set_xlabel(f"Days from {index_label} (day 0)")
+    ax.set_xlabel(f"Days from {literal(index_label)} (day 0)")
     ax.set_ylabel("Episode")
+    keep_literal(ax)
     return ax

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from dresskit.analysis.figures._text import LITERAL, keep_literal, literal
 from dresskit.analysis.timeline import (
     TIMELINE_CODES,
     CourseTimeline,
@@ -93,7 +94,9 @@ def _dose(value: float) -> str:
 def _flare_text(flare: FlareMark) -> str:
     rose = ", ".join(TIMELINE_CODES.get(m, m.replace("_", " ")) for m in flare.markers)
     if flare.steroid_doses:
-        given = " + ".join(f"{agent} {_dose(mg)} mg/d" for agent, mg in flare.steroid_doses)
+        given = " + ".join(
+            f"{literal(agent)} {_dose(mg)} mg/d" for agent, mg in flare.steroid_doses
+        )
     else:
         given = "no steroid that day"
     return f"flare ({rose}) on {given}"
@@ -131,7 +134,12 @@ def _draw_treatments(ax: Axes, timeline: CourseTimeline) -> None:
             )
         elif bar.dose_text is not None:
             ax.text(
-                bar.end_day + 2, row[bar.lane], bar.dose_text, va="center", fontsize=7, clip_on=True
+                bar.end_day + 2,
+                row[bar.lane],
+                literal(bar.dose_text),
+                va="center",
+                fontsize=7,
+                clip_on=True,
             )
     agents = {dose.agent for dose in timeline.biologic_doses}
     for agent in sorted(agents):
@@ -144,9 +152,9 @@ def _draw_treatments(ax: Axes, timeline: CourseTimeline) -> None:
             markersize=14,
             markeredgewidth=1.5,
             color="black",
-            label=f"{agent} doses",
+            label=f"{literal(agent)} doses",
         )
-    ax.set_yticks(range(len(lanes)), lanes)
+    ax.set_yticks(range(len(lanes)), [literal(lane) for lane in lanes], **LITERAL)
     ax.set_ylim(len(lanes) - 0.4, -0.6)
     kinds = list(dict.fromkeys(bar.kind for bar in timeline.bars))
     handles: list[Artist] = [
@@ -199,6 +207,7 @@ def _draw_series(ax: Axes, timeline: CourseTimeline, codes: tuple[str, str]) -> 
         twin = ax.twinx()
         _plot_series(twin, present[1])
         axes.append(twin)
+        keep_literal(twin)
     handles = [handle for each in axes for handle in each.get_legend_handles_labels()[0]]
     ax.legend(handles=handles, loc="upper right", fontsize=7)
 
@@ -244,7 +253,8 @@ def plot_course_timeline(
     (eosinophils ×10⁹/L, total IgE kU/L on a twin axis), skin (itch NRS, rash BSA % on a
     twin axis) and fever and liver (temperature °C, ALT U/L on a twin axis). Flares are
     dashed red vertical lines on every panel, marked on the steroid step and annotated with
-    that day's steroid dose; a black line marks day 0 with the index event.
+    that day's steroid dose; a black line marks day 0 with the index event. Names and ids
+    are drawn as written: never as math text (``$...$``), without control characters.
 
     Parameters
     ----------
@@ -295,8 +305,9 @@ def plot_course_timeline(
             )
     if not names:
         for ax in chosen[:1]:
-            ax.set_title(timeline.title, fontsize=10, loc="left")
+            ax.set_title(literal(timeline.title), fontsize=10, loc="left")
             ax.text(0.5, 0.5, "nothing recorded", ha="center", transform=ax.transAxes)
+        keep_literal(*chosen)
         return chosen
     panels = dict(zip(names, chosen, strict=True))
     for name, ax in panels.items():
@@ -311,15 +322,16 @@ def plot_course_timeline(
         ax.grid(axis="x", linewidth=0.3, alpha=0.5)
     _mark_flares(panels, timeline)
     top, bottom = chosen[0], chosen[-1]
-    top.set_title(timeline.title, fontsize=10, loc="left", pad=16)
+    top.set_title(literal(timeline.title), fontsize=10, loc="left", pad=16)
     top.text(
         0,
         1.01,
-        f"day 0: {timeline.index_label}",
+        f"day 0: {literal(timeline.index_label)}",
         transform=top.get_xaxis_transform(),
         ha="center",
         va="bottom",
         fontsize=8,
     )
-    bottom.set_xlabel(f"Days from {timeline.index_label} (day 0)")
+    bottom.set_xlabel(f"Days from {literal(timeline.index_label)} (day 0)")
+    keep_literal(*chosen)
     return chosen
