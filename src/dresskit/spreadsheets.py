@@ -58,7 +58,6 @@ __all__ = [
 #: A text cell that begins with one of these is read as a formula (OWASP, CSV Injection).
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 
-_PREFIX_CLASS: Final = r"[=+\-@\t\r]"
 #: A plain decimal number (ASCII digits only): never a formula, left as it is.
 _NUMBER: Final = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE: Final = re.compile(_NUMBER)
@@ -118,16 +117,28 @@ def restore_csv_text(text: str) -> str:
     return text[1:] if text.startswith("'") and _needs_quote(text[1:]) else text
 
 
-def _as_text_column(frame: pl.DataFrame, name: str) -> pl.Expr:
-    dtype = frame.schema[name]
-    column = pl.col(name)
-    if isinstance(dtype, pl.List | pl.Array):
+#: A cell that may need a quote begins with one of these (a quote: it may hide a prefix).
+_MAYBE_RISKY: Final = r"^['=+\-@\t\r]"
+
+
+def _safe_text_column(frame: pl.DataFrame, name: str) -> pl.Series:
+    """Return a text column with every cell that starts like a formula neutralised.
+
+    One anchored pattern over the column finds the few cells that may need a quote; only
+    those are looked at one by one (:func:`neutralise_csv_text`), so a column of millions of
+    plain cells costs one cheap pass.
+    """
+    column = frame.get_column(name)
+    if isinstance(column.dtype, pl.List | pl.Array):
         column = column.cast(pl.List(pl.Utf8)).list.join("; ")
-    elif dtype != pl.Utf8:
+    elif column.dtype != pl.Utf8:
         column = column.cast(pl.Utf8)
-    core = column.str.replace(r"^'+", "")
-    risky = core.str.contains(f"^{_PREFIX_CLASS}") & ~core.str.contains(f"^{_NUMBER}$")
-    return pl.when(risky).then(pl.lit("'") + column).otherwise(column).alias(name)
+    maybe = column.str.contains(_MAYBE_RISKY).fill_null(False)
+    if not maybe.any():
+        return column
+    rows = maybe.arg_true()
+    fixed = [neutralise_csv_text(text) for text in column.gather(rows).to_list()]
+    return column.scatter(rows, pl.Series(fixed, dtype=pl.Utf8))
 
 
 def _is_text(dtype: pl.DataType) -> bool:
@@ -169,7 +180,7 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     <BLANKLINE>
     """
     text_columns = [name for name, dtype in frame.schema.items() if _is_text(dtype)]
-    safe = frame.with_columns([_as_text_column(frame, name) for name in text_columns])
+    safe = frame.with_columns([_safe_text_column(frame, name) for name in text_columns])
     buffer = io.BytesIO()
     safe.write_csv(buffer)
     return buffer.getvalue()
