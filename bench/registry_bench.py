@@ -6,7 +6,9 @@ step's peak memory is its own (an import and a report are separate runs in pract
 
 1. import: read the bundle, create the registry tables, time ``import_bundle`` (one
    transaction; SQLite executemany, PostgreSQL COPY) and report observation rows per second;
-2. load: time ``load_bundle`` (read back, typed and validated, ready for a report).
+2. load: time ``load_bundle`` (read back, typed and validated, ready for a report);
+3. reimport: read the same bundle again and time ``import_bundle`` into the registry that
+   already holds it: every episode's fingerprint matches, so nothing is written (checked).
 
 The baseline, in the same run, is writing the same bundle as CSV files (``write_bundle``).
 Prints times, rows/s and each step's peak resident memory.
@@ -49,15 +51,17 @@ def step(kind: str, url: str, path: str) -> None:
         write_bundle(bundle, Path(url))
         seconds = time.perf_counter() - started
         rows = bundle.observations.height
-    elif kind == "import":
+    elif kind in ("import", "reimport"):
         bundle = read_bundle(path)
         engine = engine_for(url)
-        upgrade(engine)
+        if kind == "import":
+            upgrade(engine)
         os.sync()
         started = time.perf_counter()
-        import_bundle(engine, bundle, actor="bench", source=path)
+        report = import_bundle(engine, bundle, actor="bench", source=path)
         seconds = time.perf_counter() - started
         rows = bundle.observations.height
+        assert report.changed_nothing == (kind == "reimport"), report
     else:
         engine = engine_for(url)
         started = time.perf_counter()
@@ -83,7 +87,9 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
-    parser.add_argument("--step", choices=["baseline", "import", "load"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--step", choices=["baseline", "import", "load", "reimport"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.step:
@@ -110,13 +116,16 @@ def main() -> None:
             for label, url in targets:
                 imported = run("import", url, path)
                 loaded = run("load", url, path)
+                again = run("reimport", url, path)
                 assert loaded["rows"] == imported["rows"]
                 rate = imported["rows"] / imported["seconds"]
                 print(
                     f"{label:<10} import {imported['seconds']:6.2f} s ({rate / 1e3:,.0f} k "
                     f"observation rows/s, {imported['seconds'] / baseline['seconds']:.1f}x the "
                     f"CSV baseline), peak {imported['peak_mib']:,.0f} MiB; load back "
-                    f"{loaded['seconds']:6.2f} s, peak {loaded['peak_mib']:,.0f} MiB"
+                    f"{loaded['seconds']:6.2f} s, peak {loaded['peak_mib']:,.0f} MiB; identical "
+                    f"re-import (nothing written) {again['seconds']:6.2f} s, peak "
+                    f"{again['peak_mib']:,.0f} MiB"
                 )
         finally:
             if admin is not None:

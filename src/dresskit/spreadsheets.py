@@ -265,15 +265,18 @@ def xlsx_bytes(sheets: Mapping[str, pl.DataFrame]) -> bytes:
 
 def _xlsx_cell(worksheet: Any, cell_type: Any, raw: object) -> Any:
     value = _cell_value(raw)
+    # openpyxl writes a plain value as it is: a number as a number, a text as a string cell,
+    # except a text starting with "=" (it makes a formula) or "#" (an error value such as
+    # "#N/A"). Only those, and text that starts like a formula, need a cell of their own.
+    if not isinstance(value, str) or not (
+        value.startswith(("=", "#")) or starts_like_formula(value)
+    ):
+        return value
     cell = cell_type(worksheet)
-    if isinstance(value, str):
-        cell.value = value
-        # Set after the value: openpyxl infers "f" for "=..." and "e" for "#N/A".
-        cell.data_type = "s"
-        if starts_like_formula(value):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    cell.value = value
+    cell.data_type = "s"  # set after the value, which made openpyxl infer "f" or "e"
+    if starts_like_formula(value):
+        cell.quotePrefix = True
     return cell
 
 
