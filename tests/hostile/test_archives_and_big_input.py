@@ -6,8 +6,6 @@ the error names the archive or file, the member or field, the value and what is 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import struct
@@ -27,20 +25,14 @@ from dresskit.errors import InputError, InputErrors
 from dresskit.json_input import FHIR_JSON_LIMITS, JsonLimits
 from dresskit.registry.fhir import read_fhir
 from tests.bundle.fixture import ROWS
+from tests.hostile.fixture_files import fixture_csv
 
 runner = CliRunner()
 SHEN = next(case for case in load_published_cases("regiscar") if case.id.startswith("shen2024"))
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def _csv(name: str) -> bytes:
-    rows = ROWS[name]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(rows[0].keys())
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row.values()])
-    return buffer.getvalue().encode("utf-8")
+_csv = fixture_csv
 
 
 def _files() -> dict[str, bytes]:

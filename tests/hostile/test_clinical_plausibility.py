@@ -1,6 +1,6 @@
 """Class 7: impossible values are refused, implausible but possible ones listed as warnings.
 
-Every bundle here is written to real CSV files and read back (tests.hostile.plausible_bundles).
+Every bundle here is written to real CSV files and read back (tests.hostile.fixture_files).
 The limits and their reasons are in dresskit.bundle.plausibility and docs/data-format.md.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from dresskit.bundle import Bundle
 from dresskit.bundle.plausibility import LIMITS
 from dresskit.errors import InputError, InputErrors, InputWarning
-from tests.hostile.plausible_bundles import Rows, changed, read, write_folder
+from tests.hostile.fixture_files import Rows, changed, read, write_folder
 
 DOCS = Path(__file__).parents[2] / "docs" / "data-format.md"
 

@@ -27,20 +27,12 @@ from dresskit.bundle import read_bundle, read_tables, validate_tables, write_bun
 from dresskit.errors import InputError, InputErrors
 from dresskit.registry.redcap import read_redcap_files, write_redcap_files
 from tests.bundle.fixture import ROWS, tables
+from tests.hostile.fixture_files import fixture_csv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def _csv(name: str, changes: dict[tuple[int, str], str] | None = None) -> bytes:
-    rows = [dict(row) for row in ROWS[name]]
-    for (row, column), value in (changes or {}).items():
-        rows[row - 1][column] = value
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(rows[0].keys())
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row.values()])
-    return buffer.getvalue().encode("utf-8")
+_csv = fixture_csv
 
 
 def _folder(tmp_path: Path, files: dict[str, bytes] | None = None) -> Path:

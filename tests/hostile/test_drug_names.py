@@ -1,6 +1,6 @@
 """Class 8: one canonical form for every drug name, resolved through the shipped vocabulary.
 
-Bundles are written to real CSV files and read back (tests.hostile.plausible_bundles).
+Bundles are written to real CSV files and read back (tests.hostile.fixture_files).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dresskit.bundle import Bundle
 from dresskit.course.culprit import rank_culprits
 from dresskit.errors import InputErrors
 from tests.bundle.fixture import ROWS
-from tests.hostile.plausible_bundles import Rows, changed, read, rows, write_folder
+from tests.hostile.fixture_files import Rows, changed, read, rows, write_folder
 
 
 def load(tmp_path: Path, **changes: Rows) -> Bundle:

@@ -9,8 +9,6 @@ naming the file, row, column and text, so nothing dresskit later writes needs al
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,20 +21,12 @@ from dresskit.bundle import read_bundle
 from dresskit.cli import app
 from dresskit.errors import InputError, InputErrors
 from tests.bundle.fixture import ROWS
+from tests.hostile.fixture_files import fixture_csv
 
 runner = CliRunner()
 
 
-def _csv(name: str, changes: dict[tuple[int, str], str] | None = None) -> bytes:
-    rows = [dict(row) for row in ROWS[name]]
-    for (row, column), value in (changes or {}).items():
-        rows[row - 1][column] = value
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(rows[0].keys())
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row.values()])
-    return buffer.getvalue().encode("utf-8")
+_csv = fixture_csv
 
 
 def _folder(tmp_path: Path, table: str, changes: dict[tuple[int, str], str]) -> Path:

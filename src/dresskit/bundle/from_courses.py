@@ -21,7 +21,7 @@ from typing import Final
 import polars as pl
 
 from dresskit.bundle.columns import decimal_text
-from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES
+from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES, manifest_frame
 from dresskit.course.model import IvigDose, PatientCourse
 from dresskit.errors import InputError
 
@@ -247,8 +247,5 @@ def course_tables(
     tables["patients"] = list(patients.values())
     entries = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **(manifest or {})}
     result = {name: _frame(name, rows) for name, rows in tables.items()}
-    result["manifest"] = pl.DataFrame(
-        {"key": list(entries), "value": list(entries.values())},
-        schema={"key": pl.Utf8, "value": pl.Utf8},
-    )
+    result["manifest"] = manifest_frame(entries)
     return result

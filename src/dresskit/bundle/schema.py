@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+import polars as pl
+
 from dresskit.course.codes import OBSERVATION_CODES
 from dresskit.course.steroids import EQUIVALENT_DOSE_MG
 from dresskit.scoring import naranjo, who_umc
@@ -28,6 +30,7 @@ __all__ = [
     "TABLES",
     "TREATMENT_DOSE_UNITS",
     "Column",
+    "manifest_frame",
 ]
 
 FORMAT_NAME: Final = "dresskit-bundle"
@@ -223,3 +226,11 @@ OPTIONAL_TABLES: Final = ("drug_assessments", "findings")
 
 #: Steroid agents accepted in treatments.csv (the equivalence table, clinical-reference §8).
 STEROID_AGENTS: Final = tuple(EQUIVALENT_DOSE_MG)
+
+
+def manifest_frame(entries: Mapping[str, str]) -> pl.DataFrame:
+    """Return manifest entries as the ``manifest`` table: one ``key``, ``value`` row each."""
+    return pl.DataFrame(
+        {"key": list(entries), "value": list(entries.values())},
+        schema={"key": pl.Utf8, "value": pl.Utf8},
+    )

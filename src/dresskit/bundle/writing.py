@@ -17,7 +17,7 @@ import polars as pl
 
 from dresskit.atomic import atomic_file, atomic_folder
 from dresskit.bundle.columns import decimal_texts
-from dresskit.bundle.schema import TABLES
+from dresskit.bundle.schema import TABLES, manifest_frame
 from dresskit.bundle.validation import Bundle
 from dresskit.errors import InputError
 from dresskit.spreadsheets import csv_bytes, xlsx_bytes
@@ -43,10 +43,7 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _tables(bundle: Bundle) -> dict[str, pl.DataFrame]:
-    manifest = pl.DataFrame(
-        {"key": list(bundle.manifest), "value": list(bundle.manifest.values())},
-        schema={"key": pl.Utf8, "value": pl.Utf8},
-    )
+    manifest = manifest_frame(bundle.manifest)
     frames = {
         "manifest": manifest,
         "patients": bundle.patients,

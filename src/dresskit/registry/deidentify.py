@@ -75,6 +75,7 @@ from dresskit.bundle.schema import (
     STEROID_AGENTS,
     TABLES,
     TREATMENT_DOSE_UNITS,
+    manifest_frame,
 )
 from dresskit.course.codes import OBSERVATION_CODES, UNIT_ENUM
 from dresskit.errors import ConfigurationError
@@ -311,10 +312,7 @@ class DeidentifiedTables:
     def tables(self) -> dict[str, pl.DataFrame]:
         """Return the tables by file stem, manifest included."""
         return {
-            "manifest": pl.DataFrame(
-                {"key": list(self.manifest), "value": list(self.manifest.values())},
-                schema={"key": pl.Utf8, "value": pl.Utf8},
-            ),
+            "manifest": manifest_frame(self.manifest),
             "patients": self.patients,
             "episodes": self.episodes,
             "drug_exposures": self.drug_exposures,

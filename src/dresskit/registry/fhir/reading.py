@@ -17,7 +17,7 @@ import polars as pl
 
 from dresskit.bundle import Bundle, validate_tables
 from dresskit.bundle.plausibility import local_today
-from dresskit.bundle.schema import TABLES
+from dresskit.bundle.schema import TABLES, manifest_frame
 from dresskit.errors import MISSING, InputError, InputErrors
 from dresskit.json_input import FHIR_JSON_LIMITS, JsonLimits, read_json
 from dresskit.registry.fhir.adverse_events import read_adverse_event
@@ -74,12 +74,7 @@ def _read(document: object, source: str) -> _Read:
         read_medication_administration(reader, path, resource)
     if reader.errors:
         raise InputErrors(reader.errors)
-    tables = {
-        "manifest": pl.DataFrame(
-            {"key": list(manifest), "value": list(manifest.values())},
-            schema={"key": pl.Utf8, "value": pl.Utf8},
-        )
-    }
+    tables = {"manifest": manifest_frame(manifest)}
     for name in TABLES:
         if name == "manifest":
             continue

@@ -13,11 +13,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-import polars as pl
-
 from dresskit.atomic import atomic_folder
 from dresskit.bundle import Bundle, ReadLimits
 from dresskit.bundle.reading import read_csv_text
+from dresskit.bundle.schema import manifest_frame
 from dresskit.errors import InputError
 from dresskit.registry.redcap.exporting import redcap_export
 from dresskit.registry.redcap.importing import read_redcap
@@ -59,10 +58,7 @@ def write_redcap_files(
         ``folder``, a folder holding other files); nothing was replaced.
     """
     records, dictionary = redcap_export(bundle)
-    manifest = pl.DataFrame(
-        {"key": list(bundle.manifest), "value": list(bundle.manifest.values())},
-        schema={"key": pl.Utf8, "value": pl.Utf8},
-    )
+    manifest = manifest_frame(bundle.manifest)
     with atomic_folder(folder, replaceable=_redcap_file) as writer:
         written = [
             writer.write(name, csv_bytes(frame))

@@ -15,6 +15,7 @@ from dresskit.bundle.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     TABLES,
+    manifest_frame,
 )
 from dresskit.errors import InputError, InputErrors
 from dresskit.registry.redcap.exporting import (
@@ -267,10 +268,7 @@ def _import(records: pl.DataFrame, *, source: str, manifest: Mapping[str, str] |
         tables[form.table] = selected.select(expressions)
         rows[form.table] = selected.get_column(_ROW).to_list()
     entries = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **(manifest or {})}
-    tables["manifest"] = pl.DataFrame(
-        {"key": list(entries), "value": list(entries.values())},
-        schema={"key": pl.Utf8, "value": pl.Utf8},
-    )
+    tables["manifest"] = manifest_frame(entries)
     return _Imported(tables=tables, rows=rows)
 
 

@@ -1,8 +1,9 @@
-"""Write the small valid test bundle (tests.bundle.fixture) as real CSV files, with changes."""
+"""The small valid test bundle (tests.bundle.fixture) as real CSV files and bytes, with changes."""
 
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -47,3 +48,16 @@ def changed(table: str, index: int, **values: str | None) -> dict[str, Rows]:
 def read(folder: Path, today: date = TODAY) -> Bundle:
     """Read and validate a bundle folder as of ``today`` (default :data:`TODAY`)."""
     return validate_tables(read_tables(folder), source=str(folder), today=today)
+
+
+def fixture_csv(name: str, changes: dict[tuple[int, str], str] | None = None) -> bytes:
+    """One fixture table as CSV bytes; ``changes`` maps (1-based data row, column) to text."""
+    records = rows(name)
+    for (row, column), value in (changes or {}).items():
+        records[row - 1][column] = value
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(records[0].keys())
+    for record in records:
+        writer.writerow(["" if value is None else value for value in record.values()])
+    return buffer.getvalue().encode("utf-8")
