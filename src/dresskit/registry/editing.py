@@ -26,6 +26,7 @@ from dresskit.errors import DresskitError, InputError, InputErrors
 from dresskit.registry import audit
 from dresskit.registry.db import writing
 from dresskit.registry.episode_problems import problems_by_episode, without_episodes
+from dresskit.registry.loading import patient_tables
 from dresskit.registry.records import EpisodeRecord
 from dresskit.registry.schema import CHILD_TABLES, table
 
@@ -87,8 +88,6 @@ def _validated_after(
     InputErrors
         Every problem the change would leave, naming the table, row, field and value.
     """
-    from dresskit.registry.store import patient_tables  # store imports this module
-
     tables = patient_tables(session.connection(), episode_id)
     episodes = tables["episodes"]
     row = episodes.filter(pl.col("episode_id") == episode_id)
