@@ -5,12 +5,17 @@ A bundle is a folder of CSV files, a .zip of that folder or one .xlsx workbook
 
 * :mod:`~dresskit.bundle.schema` declares every table and column once;
 * :mod:`~dresskit.bundle.reading` reads files as text (folder, .zip, .xlsx), within
-  :class:`ReadLimits` (:mod:`~dresskit.bundle.archive` opens .zip and .xlsx safely);
+  :class:`ReadLimits` (:mod:`~dresskit.bundle.archive` opens .zip and .xlsx safely,
+  :mod:`~dresskit.bundle.csv_text` reads one CSV table, :mod:`~dresskit.bundle.workbook`
+  one workbook);
 * :mod:`~dresskit.bundle.validation` checks every rule and returns a typed :class:`Bundle`
   (with :mod:`~dresskit.bundle.columns`, :mod:`~dresskit.bundle.checks`,
   :mod:`~dresskit.bundle.lookups` and :mod:`~dresskit.bundle.problems`);
 * :mod:`~dresskit.bundle.writing` writes a bundle back;
-* :mod:`~dresskit.bundle.from_courses` lays course objects out as a bundle's tables.
+* :mod:`~dresskit.bundle.from_courses` lays course objects out as a bundle's tables;
+* :mod:`~dresskit.bundle.plausibility`, :mod:`~dresskit.bundle.drugs` and
+  :mod:`~dresskit.bundle.drug_names` hold the plausibility limits and the drug vocabulary;
+  :mod:`~dresskit.bundle.fingerprints` tells a changed episode from an unchanged one.
 
 :mod:`dresskit.course` keeps the patient model and the derivations and does no file I/O; the
 registry, the analysis and the command line read and write bundles through this package.
