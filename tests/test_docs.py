@@ -76,3 +76,9 @@ def test_example_case_file_scores() -> None:
     )
     (result,) = score_case("regiscar", data)
     assert (result.total, result.classification) == (9, "definite")
+
+
+def test_security_doc_names_every_hostile_test_module() -> None:
+    security = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    for module in sorted((ROOT / "tests" / "hostile").glob("test_*.py")):
+        assert module.name in security, module.name
