@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from dresskit.bundle import read_bundle, read_tables, validate_tables, write_bundle
+from dresskit.bundle.schema import DATA_TABLES
 from dresskit.errors import InputErrors
 from tests.bundle.fixture import tables
 
@@ -31,15 +32,7 @@ def test_write_then_read_gives_an_equal_bundle(
     original = read_bundle(bundle_folder)
     written = write_bundle(original, tmp_path / name, format=fmt)  # type: ignore[arg-type]
     again = read_bundle(written)
-    for table in (
-        "patients",
-        "episodes",
-        "drug_exposures",
-        "drug_assessments",
-        "observations",
-        "findings",
-        "treatments",
-    ):
+    for table in DATA_TABLES:
         assert getattr(again, table).equals(getattr(original, table)), table
     assert again.course("E1") == original.course("E1")
 

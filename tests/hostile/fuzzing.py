@@ -14,21 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner, Result
 
+from dresskit.bundle.schema import DATA_TABLES as BUNDLE_DATA_TABLES
 from dresskit.cli import app
 
 runner = CliRunner()
 
 #: Every table the registry keeps data in (the audit log included).
-DATA_TABLES = (
-    "patients",
-    "episodes",
-    "drug_exposures",
-    "drug_assessments",
-    "observations",
-    "findings",
-    "treatments",
-    "audit_log",
-)
+DATA_TABLES = (*BUNDLE_DATA_TABLES, "audit_log")
 
 #: Characters and fragments that break naive readers, writers, terminals and spreadsheets.
 HOSTILE_FRAGMENTS = (

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from dresskit.bundle.schema import DATA_TABLES
 from dresskit.cli import app
 from dresskit.registry import audit
 from dresskit.registry.db import engine_for
@@ -360,15 +361,7 @@ def test_a_full_sqlite_database_stops_the_import_and_writes_nothing(registry: st
                 if column in getattr(sim, name).columns
             ]
         )
-        for name in (
-            "patients",
-            "episodes",
-            "drug_exposures",
-            "drug_assessments",
-            "observations",
-            "findings",
-            "treatments",
-        )
+        for name in DATA_TABLES
     }
     engine = engine_for(registry)
     with engine.connect() as connection:

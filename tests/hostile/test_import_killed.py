@@ -27,6 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
+from dresskit.bundle.schema import DATA_TABLES
 from dresskit.cli import app
 from dresskit.registry import audit
 from dresskit.registry.db import engine_for
@@ -37,15 +38,7 @@ ROOT = Path(__file__).parents[2]
 DRESSKIT = Path(sys.executable).with_name("dresskit")
 runner = CliRunner()
 
-TABLES = (
-    "patients",
-    "episodes",
-    "drug_exposures",
-    "drug_assessments",
-    "observations",
-    "findings",
-    "treatments",
-)
+TABLES = DATA_TABLES
 #: How long to wait for the import to reach its writing phase before calling the test failed
 #: (a bound on a poll, not a timed assertion).
 PATIENCE_SECONDS = 120

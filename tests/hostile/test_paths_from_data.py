@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dresskit.bundle import read_bundle, write_bundle
+from dresskit.bundle.schema import TABLES
 from dresskit.registry.fhir import write_fhir
 from dresskit.registry.redcap import write_redcap_files
 from tests.hostile.output_bundles import (
@@ -31,16 +32,7 @@ REPORT_FILE = re.compile(
     r"|steroid_response|regiscar|published_comparison|data_quality)\.(csv|xlsx)"
     r"|figures/(before_after|kaplan_meier|cumulative_incidence|swimmer|timeline_[1-9][0-9]*)\.png"
 )
-BUNDLE_TABLES = {
-    "manifest",
-    "patients",
-    "episodes",
-    "drug_exposures",
-    "drug_assessments",
-    "observations",
-    "findings",
-    "treatments",
-}
+BUNDLE_TABLES = set(TABLES)
 
 
 def files_under(folder: Path) -> set[str]:

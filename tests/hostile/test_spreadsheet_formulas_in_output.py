@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from dresskit.analysis.rendering import csv, xlsx
 from dresskit.bundle import Bundle, read_bundle, read_tables, write_bundle
+from dresskit.bundle.schema import DATA_TABLES
 from dresskit.registry.redcap import write_redcap_files
 from dresskit.spreadsheets import starts_like_formula
 from tests.hostile.output_bundles import EXAMPLES, PATH_LIKE_NAMES, run_dresskit
@@ -123,15 +124,7 @@ def test_an_exported_xlsx_bundle_imports_back_unchanged(tmp_path: Path) -> None:
     )
     again = read_bundle(write_bundle(original, tmp_path / "b.xlsx", format="xlsx"))
     assert again.manifest == original.manifest
-    for table in (
-        "patients",
-        "episodes",
-        "drug_exposures",
-        "drug_assessments",
-        "observations",
-        "findings",
-        "treatments",
-    ):
+    for table in DATA_TABLES:
         assert getattr(again, table).equals(getattr(original, table)), table
 
 

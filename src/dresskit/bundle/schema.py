@@ -19,6 +19,7 @@ from dresskit.scoring import naranjo, who_umc
 __all__ = [
     "ADMISSION_DAYS_BEFORE_ONSET",
     "ASSESSMENT_ANSWERS",
+    "DATA_TABLES",
     "FINDING_VALUES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -223,6 +224,9 @@ REQUIRED_TABLES: Final = (
     "treatments",
 )
 OPTIONAL_TABLES: Final = ("drug_assessments", "findings")
+
+#: The tables that hold patients' data (every table but the manifest), in file order.
+DATA_TABLES: Final = tuple(name for name in TABLES if name != "manifest")
 
 #: Steroid agents accepted in treatments.csv (the equivalence table, clinical-reference §8).
 STEROID_AGENTS: Final = tuple(EQUIVALENT_DOSE_MG)
