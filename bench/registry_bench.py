@@ -11,10 +11,16 @@ step's peak memory is its own (an import and a report are separate runs in pract
    already holds it: every episode's fingerprint matches, so nothing is written (checked).
 
 The baseline, in the same run, is writing the same bundle as CSV files (``write_bundle``).
+On PostgreSQL a second baseline (issue 11) runs just before the import, in the same fresh
+database: a bare binary ``COPY`` of the same rows (patients, episodes and every episode
+table, in the same binary encoding, :func:`dresskit.registry.copy_binary.write_frame`) into
+tables with no key, index, constraint or default, in one transaction; the import is then
+stated as a multiple of it (target: at most 2x).
 Prints times, rows/s and each step's peak resident memory.
 
 Run: .venv/bin/python bench/registry_bench.py [--episodes 10000] [--days 90] [--bundle PATH]
      [--postgres URL] (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; "" skips)
+     [--only sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -51,6 +58,11 @@ def step(kind: str, url: str, path: str) -> None:
         write_bundle(bundle, Path(url))
         seconds = time.perf_counter() - started
         rows = bundle.observations.height
+    elif kind == "bare-copy":
+        bundle = read_bundle(path)
+        os.sync()
+        seconds = _bare_copy(url, bundle)
+        rows = bundle.observations.height
     elif kind in ("import", "reimport"):
         bundle = read_bundle(path)
         engine = engine_for(url)
@@ -68,6 +80,48 @@ def step(kind: str, url: str, path: str) -> None:
         rows = load_bundle(engine).observations.height
         seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_mib": peak_rss_mib()}))
+
+
+#: SQL and binary COPY form of each bundle column kind, for the bare tables.
+_BARE_TYPES: dict[str, tuple[str, str]] = {
+    "date": ("date", "date"),
+    "number": ("double precision", "float8"),
+    "integer": ("integer", "int4"),
+}
+
+
+def _bare_copy(url: str, bundle: Any) -> float:
+    """Seconds to binary-COPY the rows an import writes into tables with nothing on them."""
+    from sqlalchemy import create_engine as plain_engine
+
+    from dresskit.bundle.schema import TABLES
+    from dresskit.registry.copy_binary import write_frame
+    from dresskit.registry.schema import CHILD_TABLES
+
+    engine = plain_engine(url)
+    names = ("patients", "episodes", *CHILD_TABLES)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        for name in names:
+            declared = TABLES[name]
+            columns = ", ".join(
+                f'"{c.name}" {_BARE_TYPES.get(c.kind, ("text", "text"))[0]}' for c in declared
+            )
+            connection.exec_driver_sql(f'CREATE TABLE "bare_{name}" ({columns})')
+            frame = getattr(bundle, name).select([c.name for c in declared])
+            if frame.height == 0:
+                continue
+            kinds: Any = {c.name: _BARE_TYPES.get(c.kind, ("text", "text"))[1] for c in declared}
+            statement = f'COPY "bare_{name}" FROM STDIN WITH (FORMAT binary)'
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                write_frame(copy, frame, kinds)
+    seconds = time.perf_counter() - started
+    with engine.begin() as connection:
+        for name in names:
+            connection.exec_driver_sql(f'DROP TABLE "bare_{name}"')
+    engine.dispose()
+    return seconds
 
 
 def run(kind: str, url: str, path: Path) -> dict[str, float]:
@@ -88,7 +142,12 @@ def main() -> None:
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument(
-        "--step", choices=["baseline", "import", "load", "reimport"], help=argparse.SUPPRESS
+        "--only", choices=["sqlite", "postgresql"], help="time one database (default: both)"
+    )
+    parser.add_argument(
+        "--step",
+        choices=["baseline", "bare-copy", "import", "load", "reimport"],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -102,10 +161,12 @@ def main() -> None:
             f"baseline: write the bundle as CSV files  {baseline['seconds']:6.2f} s "
             f"({baseline['rows'] / baseline['seconds'] / 1e3:,.0f} k rows/s)"
         )
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'registry.sqlite3'}")]
+        targets = []
+        if arguments.only != "postgresql":
+            targets.append(("SQLite", f"sqlite:///{Path(folder) / 'registry.sqlite3'}"))
         admin = None
         name = f"dresskit_bench_{uuid.uuid4().hex[:8]}"
-        if arguments.postgres:
+        if arguments.postgres and arguments.only != "sqlite":
             admin = create_engine(arguments.postgres, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -114,6 +175,7 @@ def main() -> None:
             )
         try:
             for label, url in targets:
+                bare = run("bare-copy", url, path) if label == "PostgreSQL" else None
                 imported = run("import", url, path)
                 loaded = run("load", url, path)
                 again = run("reimport", url, path)
@@ -127,6 +189,12 @@ def main() -> None:
                     f"re-import (nothing written) {again['seconds']:6.2f} s, peak "
                     f"{again['peak_mib']:,.0f} MiB"
                 )
+                if bare is not None:
+                    print(
+                        f"{'':<10} bare binary COPY of the same rows into unindexed tables "
+                        f"{bare['seconds']:6.2f} s: the import takes "
+                        f"{imported['seconds'] / bare['seconds']:.2f}x (target <= 2x)"
+                    )
         finally:
             if admin is not None:
                 with admin.connect() as connection:

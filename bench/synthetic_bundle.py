@@ -73,6 +73,8 @@ def generate_bundle(
             ).astype(str),
             "outcome": outcome,
             "last_follow_up_date": last.astype(str),
+            # Required for a death (docs/data-format.md): here on the last follow-up day.
+            "death_date": np.where(outcome == "died", last.astype(str), ""),
         }
     ).write_csv(out / "episodes.csv")
     latency = rng.integers(5, 80, episodes).astype("timedelta64[D]")

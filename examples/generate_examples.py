@@ -102,6 +102,7 @@ HEADERS = {
         "admission_date",
         "outcome",
         "last_follow_up_date",
+        "death_date",
     ],
     "drug_exposures": ["episode_id", "drug", "atc_code", "role", "start_date", "stop_date"],
     "drug_assessments": ["episode_id", "drug", "instrument", "item", "answer"],
@@ -189,6 +190,7 @@ def _sim_patient(bundle: _Bundle, number: int, rng: random.Random) -> None:
         admission_date=onset + timedelta(days=1),
         outcome=outcome,
         last_follow_up_date=last,
+        death_date=last if died else None,  # died on the last steroid day (the last follow-up)
     )
     drug, atc = SIM_DRUGS[number]
     bundle.add(

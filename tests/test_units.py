@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dresskit.errors import InputError, UnitError
-from dresskit.units import _cache_folder, registry, to_cells_per_microlitre, to_degrees_celsius
+from dresskit.units import (
+    _cache_folder,
+    registry,
+    to_cells_per_microlitre,
+    to_degrees_celsius,
+    to_units_per_litre,
+)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +103,44 @@ def test_unwritable_cache_folder_falls_back_to_no_cache(
     blocker.write_text("not a folder")
     monkeypatch.setenv("DRESSKIT_CACHE_DIR", str(blocker))
     assert _cache_folder() is None
+
+
+@pytest.mark.parametrize("unit", ["U/L", "IU/L", "[IU]/L"])
+def test_an_enzyme_activity_in_iu_per_l_is_read_as_u_per_l(unit: str) -> None:
+    assert to_units_per_litre(270, unit, field="alt") == 270.0
+
+
+def test_an_enzyme_activity_in_microkatal_converts_to_u_per_l() -> None:
+    assert to_units_per_litre(4.5, "ukat/L", field="alt") == 270.0
+
+
+def test_an_enzyme_activity_in_another_unit_is_refused() -> None:
+    with pytest.raises(UnitError, match="IU/L"):
+        to_units_per_litre(270, "mg/dL", field="alt")
+
+
+def test_a_score_accepts_alt_in_iu_per_l_as_u_per_l() -> None:
+    from dresskit.scoring import jscar
+
+    def liver(alt: object) -> str:
+        answers: dict[str, object] = dict.fromkeys(jscar.JscarInput.model_fields, "unknown")
+        answers["liver_abnormality"] = {"alt_u_per_l": alt, "other_organ_involvement": "no"}
+        return jscar.score(answers).item("liver_abnormality").reason
+
+    assert liver({"value": 270, "unit": "IU/L"}) == liver(270)
+    assert "270 U/L" in liver({"value": 270, "unit": "[IU]/L"})
+
+
+def test_pint_is_imported_on_the_first_conversion_only() -> None:
+    """Importing the units module or the scores does not load pint (a quick CLI start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dresskit.units, dresskit.scoring.catalogue;"
+        "assert 'pint' not in sys.modules;"
+        "from dresskit.units import to_degrees_celsius;"
+        "assert to_degrees_celsius(101.3, '[degF]', field='t') == 38.5;"
+        "assert 'pint' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

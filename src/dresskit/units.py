@@ -5,10 +5,17 @@ the coding HL7 FHIR and LOINC use, and converted by pint, never by hand-written 
 This module sits below every layer (like :mod:`dresskit.errors`) because the pure scoring
 core already needs it for raw temperatures and cell counts.
 
+pint is imported on the first conversion, not with this module: every score imports this
+module, and a case answered in words (or ``dresskit --help``) need not pay pint's start-up.
+
 References
 ----------
 .. [1] Schadow G, McDonald CJ. The Unified Code for Units of Measure (UCUM), version 2.1,
    Regenstrief Institute, 2017. https://ucum.org/ucum (codes ``Cel``, ``[degF]``, ``10*9/L``).
+.. [2] International Union of Biochemistry. Enzyme Nomenclature: Recommendations of the
+   Nomenclature Committee (1 U = 1 µmol/min; the katal, 1 kat = 1 mol/s, NC-IUB 1978).
+   Dybkaer R. Unit "katal" for catalytic activity (IUPAC Technical Report). Pure Appl Chem.
+   2001;73(6):927-931.
 """
 
 from __future__ import annotations
@@ -17,22 +24,24 @@ import math
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
-
-import pint
-import platformdirs
+from typing import TYPE_CHECKING, Any, Final
 
 from dresskit.errors import InputError, UnitError
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "BODY_TEMPERATURE_RANGE_CEL",
     "CELL_COUNT_UNITS",
+    "ENZYME_ACTIVITY_UNITS",
     "TEMPERATURE_UNITS",
     "convert",
     "quantity",
     "registry",
     "to_cells_per_microlitre",
     "to_degrees_celsius",
+    "to_units_per_litre",
 ]
 
 #: UCUM temperature codes accepted, mapped to pint's names.
@@ -44,6 +53,19 @@ CELL_COUNT_UNITS: Final[dict[str, str]] = {
     "10*3/uL": "1e3 / microliter",
     "10*9/L": "1e9 / liter",
     "/mm3": "1 / millimeter ** 3",
+}
+
+#: Codes accepted for a catalytic (enzyme) activity concentration such as ALT, as pint
+#: expressions. The international unit of enzyme activity *is* the enzyme unit U (1 IU =
+#: 1 µmol of substrate per minute, IUB 1964; reference [2]), so laboratories' ``IU/L`` (UCUM
+#: ``[IU]/L``, also written ``IU/L``) is read as U/L here. It must not go through pint's
+#: ``IU``, which dresskit defines as the WHO arbitrary unit of a reference preparation (IgE:
+#: kIU/L) and which converts to nothing else.
+ENZYME_ACTIVITY_UNITS: Final[dict[str, str]] = {
+    "U/L": "enzyme_unit / liter",
+    "[IU]/L": "enzyme_unit / liter",
+    "IU/L": "enzyme_unit / liter",
+    "ukat/L": "microkatal / liter",
 }
 
 #: Bounds for a plausible measured human body temperature, in degrees Celsius. Values outside
@@ -64,6 +86,8 @@ def _cache_folder() -> Path | None:
     cache about 0.02 s; pint keys the cache by the definitions' content, so it never goes
     stale.
     """
+    import platformdirs
+
     chosen = os.environ.get("DRESSKIT_CACHE_DIR")
     if chosen == "":
         return None
@@ -77,7 +101,9 @@ def _cache_folder() -> Path | None:
 
 @cache
 def registry() -> pint.UnitRegistry[Any]:
-    """Return the one pint registry dresskit uses (created on first use)."""
+    """Return the one pint registry dresskit uses (created, and pint imported, on first use)."""
+    import pint
+
     units: pint.UnitRegistry[Any] = pint.UnitRegistry(
         autoconvert_offset_to_baseunit=True, cache_folder=_cache_folder()
     )
@@ -86,6 +112,13 @@ def registry() -> pint.UnitRegistry[Any]:
     units.define("international_unit = [international_unit] = IU")
     units.define("score_point = [score_point]")
     return units
+
+
+def _finite(value: float, field: str) -> float:
+    """Return ``value`` if it is a finite number (not a bool), else raise InputError."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputError(field, value, "a finite number")
+    return value
 
 
 def quantity(
@@ -100,8 +133,7 @@ def quantity(
     InputError
         When ``value`` is not a finite number.
     """
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise InputError(field, value, "a finite number")
+    _finite(value, field)
     if ucum_unit not in accepted:
         names = ", ".join(repr(code) for code in accepted)
         raise UnitError(
@@ -144,8 +176,13 @@ def to_degrees_celsius(value: float, ucum_unit: str, *, field: str) -> float:
     >>> to_degrees_celsius(101.3, "[degF]", field="t")
     38.5
     """
-    celsius = quantity(value, ucum_unit, field=field, accepted=TEMPERATURE_UNITS).to("degC")
-    result = round(float(celsius.magnitude), _DECIMALS)
+    if ucum_unit == "Cel":
+        # Already in the target unit: nothing to convert, so pint (0.15 s to import) is not
+        # loaded for a score typed in °C. The value is checked exactly as quantity() would.
+        result = round(float(_finite(value, field)), _DECIMALS)
+    else:
+        celsius = quantity(value, ucum_unit, field=field, accepted=TEMPERATURE_UNITS).to("degC")
+        result = round(float(celsius.magnitude), _DECIMALS)
     low, high = BODY_TEMPERATURE_RANGE_CEL
     if not low <= result <= high:
         raise InputError(
@@ -167,8 +204,40 @@ def to_cells_per_microlitre(value: float, ucum_unit: str, *, field: str) -> floa
     """
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise InputError(field, value, "a count of 0 or more")
+    if ucum_unit == "/uL":  # already the target unit: nothing to convert (and no pint import)
+        return round(float(_finite(value, field)), _DECIMALS)
     per_ul = quantity(value, ucum_unit, field=field, accepted=CELL_COUNT_UNITS).to("1 / microliter")
     return round(float(per_ul.magnitude), _DECIMALS)
+
+
+def to_units_per_litre(value: float, unit: str, *, field: str) -> float:
+    """Convert a catalytic activity concentration (ALT, AST) to U/L.
+
+    ``U/L``, ``IU/L`` (or UCUM ``[IU]/L``: the international unit of enzyme activity equals
+    the enzyme unit) and ``ukat/L`` (1 µkat/L = 60 U/L) are accepted.
+
+    Raises
+    ------
+    UnitError
+        For any other unit.
+    InputError
+        For a negative or non-finite value.
+
+    Examples
+    --------
+    >>> to_units_per_litre(270, "IU/L", field="alt"), to_units_per_litre(270, "[IU]/L", field="alt")
+    (270.0, 270.0)
+    >>> to_units_per_litre(4.5, "ukat/L", field="alt")
+    270.0
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise InputError(field, value, "an activity of 0 or more")
+    if ENZYME_ACTIVITY_UNITS.get(unit) == "enzyme_unit / liter":
+        # U/L and IU/L are the target unit itself: nothing to convert (and no pint import).
+        return round(float(_finite(value, field)), _DECIMALS)
+    return convert(
+        value, unit, accepted=ENZYME_ACTIVITY_UNITS, target="enzyme_unit / liter", field=field
+    )
 
 
 def convert(
@@ -199,6 +268,8 @@ def convert(
     ...         field="alt")
     60.0
     """
+    from pint import DimensionalityError  # loaded already by quantity()
+
     measured = quantity(value, ucum_unit, field=field, accepted=accepted)
     # A scaled target (10^9/L) is a quantity to pint: convert to its unit, divide by its factor.
     scale = registry().parse_expression(target) if target[:1].isdigit() else None
@@ -211,7 +282,7 @@ def convert(
             converted = measured.to(target_units)
         if scale is not None:
             converted = converted / scale.magnitude
-    except pint.DimensionalityError:
+    except DimensionalityError:
         names = ", ".join(repr(code) for code in accepted)
         raise UnitError(
             field.rsplit(".", 1)[0] + ".unit",

@@ -36,7 +36,7 @@ def test_difference_is_explained_as_the_lost_patient_counted_as_zero(comparison)
     assert column.published == "36.5 (0–131.0)"
     assert column.computed == "37 (3–131)"
     assert column.n == 17
-    assert "counting the 1 censored value(s) (lost to follow-up: SIM14) as 0 days" in (
+    assert "counting the 1 censored value (lost to follow-up: SIM14) as 0 days" in (
         column.explanation
     )
 
@@ -53,3 +53,19 @@ def test_a_wrong_published_value_is_reported(comparison) -> None:  # type: ignor
     table = course_table(read_bundle(EXAMPLES / "sim2022"))
     result = compare_with_published(table, [], citation="x", rows=rows)
     assert result.value_mismatches == (("SIM03", "steroid_days_before", 13, 14),)
+
+
+def test_to_frame_has_a_row_per_compared_column(comparison) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    frame = comparison.to_frame()
+    assert frame.height == len(comparison.columns)
+    assert frame.schema["agrees"] == pl.Boolean
+    assert frame.schema["n"] == pl.Int64
+    differing = frame.filter(~pl.col("agrees")).get_column("column").to_list()
+    assert differing == ["steroid_after_days"]
+
+
+def test_computed_summary_uses_the_columns_one_precision(comparison) -> None:  # type: ignore[no-untyped-def]
+    dose = next(c for c in comparison.columns if c.column == "steroid_start_mg_per_kg_day")
+    assert dose.computed == "1.8 (1.0–2.0)"  # as Sim et al. 2022 Table 1 prints it

@@ -151,3 +151,23 @@ def test_onset_index_keeps_every_episode(sim: Bundle) -> None:
     table = course_table(sim, index="onset")
     assert table.rows.height == 18
     assert table.parameters["index"] == "onset"
+
+
+def test_to_frame_summarises_every_column_with_numbers_and_ucum_units(table) -> None:  # type: ignore[no-untyped-def]
+    frame = table.to_frame()
+    assert frame.height == len(COURSE_COLUMNS)
+    assert frame.schema["n"] == pl.Int64
+    assert frame.schema["median"] == pl.Float64
+    dose = frame.filter(pl.col("column") == "steroid_start_mg_per_kg_day").row(0, named=True)
+    assert (dose["unit"], dose["median"], dose["n"]) == ("mg/kg/d", 1.75, 18)
+    assert set(frame.get_column("unit").to_list()) <= {"mg/kg/d", "d", "g/kg"}
+
+
+def test_empty_columns_are_the_ones_with_no_known_value(table) -> None:  # type: ignore[no-untyped-def]
+    assert [column.name for column in table.empty_columns] == ["rash_resolution_days"]
+
+
+def test_every_column_definition_has_a_primary_source() -> None:
+    for column in COURSE_COLUMNS:
+        assert column.sources, column.name
+        assert all("20" in source for source in column.sources), column.name  # a dated paper

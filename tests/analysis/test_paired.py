@@ -97,3 +97,17 @@ def test_overlapping_windows_are_refused(sim: Bundle) -> None:
 def test_unknown_code_is_refused(sim: Bundle) -> None:
     with pytest.raises(KeyError):
         paired_values(sim, "glucose")
+
+
+def test_medians_are_true_medians_and_to_frame_has_each_pair(sim: Bundle) -> None:
+    import statistics
+
+    paired = paired_values(sim, "alt", before_day=-1, after_day=4, tolerance_days=1)
+    assert paired.n_pairs % 2 == 0  # an even count: the median is between two values
+    assert paired.median_before == statistics.median(paired.before)
+    assert paired.median_before == 381.5
+    frame = paired.to_frame()
+    assert frame.columns == ["episode_id", "before", "after", "difference"]
+    assert frame.height == paired.n_pairs
+    first = frame.row(0, named=True)
+    assert first["difference"] == first["after"] - first["before"]

@@ -236,8 +236,50 @@ def test_from_outcome_table_uses_event_days_or_follow_up_days() -> None:
 
 def test_competing_events_code_death_as_2_and_other_censoring_as_0() -> None:
     durations, codes = competing_events_from_outcome_table(outcome_frame(), "alt_normalisation")
-    assert durations == [4.0, 11.0, 25.0, 0.0, 0.0]
-    assert codes == [1, 2, 0, 1, 0]
+    # Row e (no data after day 0) is left out: never at risk.
+    assert durations == [4.0, 11.0, 25.0, 0.0]
+    assert codes == [1, 2, 0, 1]
+
+
+def test_competing_death_is_dated_by_death_days_when_the_table_has_them() -> None:
+    frame = outcome_frame().with_columns(
+        pl.Series("death_days", [None, 14, None, None, None], dtype=pl.Int64)
+    )
+    durations, codes = competing_events_from_outcome_table(frame, "alt_normalisation")
+    assert (durations[1], codes[1]) == (14.0, 2)
+
+
+def test_a_death_before_the_last_measurement_is_refused_with_its_row() -> None:
+    frame = outcome_frame().with_columns(
+        pl.Series("death_days", [None, 5, None, None, None], dtype=pl.Int64)
+    )
+    with pytest.raises(InputError, match=r"row 2: field 'death_days' must be .* at least 11"):
+        competing_events_from_outcome_table(frame, "alt_normalisation")
+
+
+def test_no_data_after_index_of_a_patient_who_died_is_not_a_death_at_day_0() -> None:
+    """Issue 11: such an outcome was 'died' with death competing at day 0."""
+    frame = pl.DataFrame(
+        {
+            "death_days": [None, None, 20, 3],
+            "alt_normalisation_days": [2, None, None, None],
+            "alt_normalisation_observed": [True, False, False, False],
+            "alt_normalisation_followed_up_days": [2, 10, 0, 0],
+            "alt_normalisation_censor_reason": [
+                None,
+                "end_of_data",
+                "no_data_after_index",
+                "no_data_after_index",
+            ],
+        },
+        schema_overrides={"alt_normalisation_days": pl.Int64},
+    )
+    durations, codes = competing_events_from_outcome_table(frame, "alt_normalisation")
+    assert (durations, codes) == ([2.0, 10.0], [1, 0])
+    result = cumulative_incidence(durations, codes, label="ALT")
+    assert result.n == 2
+    assert result.competing_cumulative_incidence[-1] == 0.0
+    assert step_value(result.timeline, result.cumulative_incidence, 0) == 0.0
 
 
 def test_from_outcome_table_refuses_an_event_before_day_zero() -> None:
@@ -336,3 +378,59 @@ def test_cumulative_incidence_is_non_decreasing_and_bounded_by_event_free(
     km = kaplan_meier([d for d, _ in rows], [c != 0 for _, c in rows], label="any")
     assert result.timeline == km.timeline
     assert result.event_free == pytest.approx(km.survival, abs=1e-12)
+
+
+def test_outcome_table_of_a_death_with_no_alt_after_day_0_adds_no_death_at_day_0() -> None:
+    """Issue 11 end to end: the column-wise outcome table feeding the competing-risk estimate."""
+    from datetime import date
+
+    from dresskit.course.vectorised import outcome_table
+
+    episodes = pl.DataFrame(
+        {
+            "episode_id": ["a", "b", "c"],
+            "patient_id": ["p", "q", "r"],
+            "onset_date": [date(2020, 1, 1)] * 3,
+            "admission_date": [date(2020, 1, 1)] * 3,
+            "outcome": ["died", "died", "recovered"],
+            "last_follow_up_date": [date(2020, 1, 30), date(2020, 1, 30), date(2020, 2, 28)],
+            "death_date": [date(2020, 1, 25), date(2020, 1, 30), None],
+        }
+    )
+    alt = [
+        ("a", date(2020, 1, 5), 400.0),  # before day 0 only: no data after the index
+        ("b", date(2020, 1, 12), 300.0),
+        ("b", date(2020, 1, 20), 250.0),
+        ("c", date(2020, 1, 12), 300.0),
+        ("c", date(2020, 1, 16), 30.0),
+        ("c", date(2020, 1, 20), 25.0),
+    ]
+    observations = pl.DataFrame(
+        {
+            "episode_id": [row[0] for row in alt],
+            "date": [row[1] for row in alt],
+            "code": ["alt"] * len(alt),
+            "value": [row[2] for row in alt],
+        }
+    )
+    treatments = pl.DataFrame(
+        {
+            "episode_id": ["a", "b", "c"],
+            "kind": ["ivig"] * 3,
+            "agent": ["ivig"] * 3,
+            "start_date": [date(2020, 1, 10)] * 3,
+            "end_date": [date(2020, 1, 14)] * 3,
+        }
+    )
+    patients = pl.DataFrame({"patient_id": ["p", "q", "r"], "sex": ["female"] * 3})
+    table = outcome_table(episodes, observations, treatments, patients)
+    reasons = dict(
+        zip(
+            table.get_column("episode_id").to_list(),
+            table.get_column("alt_normalisation_censor_reason").to_list(),
+            strict=True,
+        )
+    )
+    assert reasons == {"a": "no_data_after_index", "b": "died", "c": None}
+    durations, codes = competing_events_from_outcome_table(table, "alt_normalisation")
+    assert (durations, codes) == ([20.0, 6.0], [2, 1])  # b dies on day 20; c normal on day 6

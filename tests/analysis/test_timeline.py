@@ -94,10 +94,10 @@ def test_treatment_bars_by_agent_with_dose_text(shen: CourseTimeline) -> None:
     assert (dupilumab.kind, dupilumab.start_day, dupilumab.end_day) == ("biologic", 0, 111)
     assert dupilumab.dose_text == "dupilumab 600 mg then 300 mg q14d"
     ivig = by_lane["IVIG"]
-    assert (ivig.start_day, ivig.end_day, ivig.dose_text) == (-58, -52, "IVIG 20 g/d")
+    assert (ivig.start_day, ivig.end_day, ivig.dose_text) == (-58, -52, "IVIG 20 g/day")
     assert (by_lane["adalimumab"].start_day, by_lane["adalimumab"].end_day) == (-58, -58)
     assert by_lane["adalimumab"].dose_text == "adalimumab 80 mg"
-    relapse = [bar for bar in shen.bars if bar.dose_text == "prednisolone 20 mg/d"]
+    relapse = [bar for bar in shen.bars if bar.dose_text == "prednisolone 20 mg/day"]
     assert [(bar.start_day, bar.end_day) for bar in relapse] == [(-29, -26)]
     assert len(shen.bars) == 13
     assert not any(bar.running for bar in shen.bars)
@@ -177,3 +177,11 @@ def test_running_steroid_runs_to_last_follow_up(sim14: CourseTimeline) -> None:
 def test_unknown_index_is_refused(shen_course: PatientCourse) -> None:
     with pytest.raises(InputError, match="index"):
         course_timeline(shen_course, index="cyclosporine")
+
+
+def test_last_data_day_is_the_last_thing_drawn_not_the_last_follow_up(
+    shen: CourseTimeline,
+) -> None:
+    """Shen: itch NRS and BSA last recorded on day 112; follow-up goes on to day 261."""
+    assert shen.last_data_day == 112.0
+    assert shen.last_follow_up_day > 200

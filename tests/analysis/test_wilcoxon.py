@@ -318,3 +318,33 @@ def test_one_sided_p_values_are_probabilities_and_complementary(
         less = wilcoxon_signed_rank(before, after, method="exact", alternative="less")
         # P(W+ >= w) + P(W+ <= w) = 1 + P(W+ = w) >= 1.
         assert exact.p_value + less.p_value >= 1.0 - 1e-12
+
+
+def test_to_frame_is_one_row_of_numbers() -> None:
+    import polars as pl
+
+    result = wilcoxon_signed_rank(
+        [15, 35, 16, 18, 19, 17, 27, 16, 13, 20], [28, 35, 35, 24, 39, 32, 27, 29, 36, 35]
+    )
+    frame = result.to_frame()
+    assert frame.height == 1
+    row = frame.row(0, named=True)
+    assert (row["n_used"], row["n_zero_differences_dropped"], row["tie_groups"]) == (8, 2, 2)
+    assert row["p_value"] == result.p_value
+    assert frame.schema["n_used"] == pl.Int64
+
+
+def test_describe_never_prints_a_p_value_of_zero() -> None:
+    """Regression: a p value below printing precision must not read as p = 0."""
+    result = wilcoxon_signed_rank(list(range(200)), [value + 1000 + value for value in range(200)])
+    assert result.p_value < 0.0001
+    text = result.describe()
+    assert "p < 0.0001" in text
+    assert "p = 0 " not in text
+    assert "p = 0." not in text
+
+
+def test_remarks_count_in_words_without_parenthesised_plurals() -> None:
+    result = wilcoxon_signed_rank([1.0, None, 3.0, 4.0], [2.0, 5.0, 3.0, 6.0])
+    assert all("(s)" not in remark for remark in result.remarks)
+    assert "1 pair with a missing value excluded (not treated as 0)." in result.remarks

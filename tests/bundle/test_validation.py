@@ -301,3 +301,62 @@ def test_column_types_do_not_depend_on_how_the_file_was_read() -> None:
         "treatments",
     ):
         assert getattr(from_text, name).schema == getattr(typed, name).schema, name
+
+
+def _episodes_with(**values: str | None) -> dict[str, pl.DataFrame]:
+    """The valid tables with the first episode changed and a ``death_date`` column."""
+    rows = [{**row, "death_date": None} for row in ROWS["episodes"]]
+    rows[0].update(values)
+    return tables(episodes=rows)
+
+
+def test_a_death_carries_its_date_into_the_course() -> None:
+    frames = _episodes_with(outcome="died", death_date="2020-04-20")
+    course = load(frames).course("E1")
+    assert course.episode.death == date(2020, 4, 20)
+    assert course.episode.date_of_death == date(2020, 4, 20)
+
+
+def test_a_death_on_the_last_follow_up_day_is_accepted() -> None:
+    frames = _episodes_with(outcome="died", death_date="2020-04-30")
+    assert load(frames).course("E1").episode.death == date(2020, 4, 30)
+
+
+def test_died_without_a_death_date_is_refused() -> None:
+    error = only(_episodes_with(outcome="died"))
+    assert (error.source, error.row, error.field, error.value_absent) == (
+        "bundle/episodes.csv",
+        1,
+        "death_date",
+        True,
+    )
+    assert "required when outcome is 'died'" in error.expected
+
+
+def test_a_death_date_without_death_is_refused() -> None:
+    error = only(_episodes_with(death_date="2020-04-20"))
+    assert (error.row, error.field, error.value) == (1, "death_date", "2020-04-20")
+    assert error.expected.startswith("empty unless outcome is 'died'")
+
+
+def test_a_death_after_the_last_follow_up_is_refused() -> None:
+    error = only(_episodes_with(outcome="died", death_date="2020-05-01"))
+    assert (error.row, error.field, error.value, error.expected) == (
+        1,
+        "death_date",
+        "2020-05-01",
+        "on or before last_follow_up_date",
+    )
+    assert str(error).startswith(
+        "bundle/episodes.csv, row 1: field 'death_date' must be on or before"
+    )
+
+
+def test_a_death_before_onset_is_refused() -> None:
+    error = only(_episodes_with(outcome="died", death_date="2020-02-01"))
+    assert (error.field, error.expected) == ("death_date", "on or after onset_date")
+
+
+def test_a_death_date_that_is_not_a_date_is_refused() -> None:
+    found = problems(_episodes_with(outcome="died", death_date="20/04/2020"))
+    assert ("death_date", "20/04/2020") in [(error.field, error.value) for error in found]

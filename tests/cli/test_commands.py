@@ -113,15 +113,15 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
     assert "nope.json" in result.stderr
 
 
-def test_no_input_option_exits_1() -> None:
+def test_no_input_option_is_a_usage_error_with_exit_2() -> None:
     result = runner.invoke(app, ["score", "regiscar"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--input" in result.stderr
 
 
-def test_unknown_instrument_exits_1_listing_names() -> None:
+def test_unknown_instrument_is_a_usage_error_with_exit_2_listing_names() -> None:
     result = runner.invoke(app, ["score", "sofa", "-i", "-"], input="{}")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "regiscar" in result.stderr
 
 

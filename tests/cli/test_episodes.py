@@ -34,7 +34,7 @@ def test_show_prints_the_version_to_pass_and_the_row_counts(registry: str) -> No
 
 
 def test_update_changes_the_episode_and_names_the_new_version(registry: str) -> None:
-    command = ["episode", "update", "SIM05", "--version", "1", "--db", registry]
+    command = ["episode", "update", "SIM05", "--expected-version", "1", "--db", registry]
     changes = ["--set", "outcome=ongoing", "--set", "admission_date="]
     result = runner.invoke(app, [*command, *changes, "--user", "alice"])
     assert result.exit_code == 0, result.output
@@ -50,7 +50,7 @@ def test_update_changes_the_episode_and_names_the_new_version(registry: str) -> 
 
 
 def test_a_stale_version_is_refused_with_exit_code_1(registry: str) -> None:
-    first = ["episode", "update", "SIM05", "--version", "1", "--db", registry]
+    first = ["episode", "update", "SIM05", "--expected-version", "1", "--db", registry]
     assert runner.invoke(app, [*first, "--set", "outcome=ongoing"]).exit_code == 0
     result = runner.invoke(app, [*first, "--set", "outcome=died"])
     assert result.exit_code == 1
@@ -71,7 +71,17 @@ def test_a_bad_assignment_is_named_and_changes_nothing(
 ) -> None:
     result = runner.invoke(
         app,
-        ["episode", "update", "SIM05", "--version", "1", "--set", assignment, "--db", registry],
+        [
+            "episode",
+            "update",
+            "SIM05",
+            "--expected-version",
+            "1",
+            "--set",
+            assignment,
+            "--db",
+            registry,
+        ],
     )
     assert result.exit_code == 1
     assert message in result.output
@@ -80,9 +90,56 @@ def test_a_bad_assignment_is_named_and_changes_nothing(
 
 def test_delete_removes_the_episode(registry: str) -> None:
     result = runner.invoke(
-        app, ["episode", "delete", "SIM05", "--version", "1", "--db", registry, "--user", "carol"]
+        app,
+        [
+            "episode",
+            "delete",
+            "SIM05",
+            "--expected-version",
+            "1",
+            "--db",
+            registry,
+            "--user",
+            "carol",
+        ],
     )
     assert result.exit_code == 0, result.output
     shown = runner.invoke(app, ["episode", "show", "SIM05", "--db", registry])
     assert shown.exit_code == 1
     assert "an episode of the registry" in shown.output
+
+
+def test_the_old_version_option_still_works_with_a_deprecation_warning(registry: str) -> None:
+    command = ["episode", "update", "SIM05", "--version", "1", "--db", registry]
+    result = runner.invoke(app, [*command, "--set", "outcome=ongoing"])
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.stderr
+    assert read_episode(engine_for(registry), "SIM05")["version"] == 2
+
+
+def test_list_filters_by_patient_outcome_and_onset(registry: str) -> None:
+    import json
+
+    def listed(*options: str) -> list[str]:
+        result = runner.invoke(app, ["episode", "list", "--db", registry, "--json", *options])
+        assert result.exit_code == 0, result.output
+        return [row["episode_id"] for row in json.loads(result.stdout)]
+
+    everything = listed()
+    assert len(everything) == 18
+    assert listed("--patient", "SIMP05") == ["SIM05"]
+    assert set(listed("--status", "recovered")) < set(everything)
+    since = listed("--since", "2013-06-21")
+    until = listed("--until", "2013-06-20")
+    assert "SIM05" in since
+    assert "SIM05" not in until
+    assert sorted(since + until) == sorted(everything)
+
+
+def test_show_prints_json(registry: str) -> None:
+    import json
+
+    result = runner.invoke(app, ["episode", "show", "SIM05", "--db", registry, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["episode_id"], data["version"], data["onset_date"]) == ("SIM05", 1, "2013-06-21")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -81,11 +82,11 @@ def test_audit_log_and_verify(registry: str) -> None:
     assert "edited" in result.output
 
 
-def test_unknown_export_format_is_refused(registry: str, tmp_path: Path) -> None:
+def test_unknown_export_format_is_a_usage_error_with_exit_2(registry: str, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["export", "--identified", str(tmp_path / "x"), "--db", registry, "--format", "xml"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "bundle" in result.output
 
 
@@ -168,5 +169,34 @@ def test_course_and_report_take_the_registry_with_db(registry: str, tmp_path: Pa
 
 def test_course_needs_a_source_and_an_episode(registry: str) -> None:
     result = runner.invoke(app, ["course", "SIM14"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "EPISODE_ID with --db" in result.output
+
+
+def test_import_audit_status_and_verify_print_json(registry: str) -> None:
+    import json
+
+    again = runner.invoke(app, ["import", str(EXAMPLES / "sim2022"), "--db", registry, "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["changed_nothing"] is True
+    log = json.loads(runner.invoke(app, ["audit", "log", "--db", registry, "--json"]).stdout)
+    assert log[-1]["actor"] == "alice"
+    assert log[-1]["action"] == "import"
+    check = json.loads(runner.invoke(app, ["audit", "verify", "--db", registry, "--json"]).stdout)
+    assert check["intact"] is True
+    status = json.loads(runner.invoke(app, ["db", "status", "--db", registry, "--json"]).stdout)
+    assert status["up_to_date"] is True
+
+
+def test_import_reads_a_fhir_bundle_from_standard_input(registry: str, tmp_path: Path) -> None:
+    exported = tmp_path / "export.json"
+    result = runner.invoke(
+        app, ["export", str(exported), "--format", "fhir", "--identified", "--db", registry]
+    )
+    assert result.exit_code == 0, result.output
+    target = str(tmp_path / "second.sqlite3")
+    assert runner.invoke(app, ["db", "init", "--db", target]).exit_code == 0
+    text = exported.read_text(encoding="utf-8")
+    imported = runner.invoke(app, ["import", "-", "--db", target, "--json"], input=text)
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["episodes"] == 18

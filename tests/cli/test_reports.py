@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
@@ -78,3 +80,17 @@ def test_unknown_published_table_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "sim2022_table1" in result.output
+
+
+def test_without_weasyprint_the_report_says_what_to_install_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The [pdf] extra is optional: its absence is a one-line instruction, not a crash."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes `import weasyprint` fail
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", str(EXAMPLES / "shen2024"), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "dresskit[pdf]" in result.output
+    assert "--no-pdf" in result.output
+    assert "internal error" not in result.output
+    assert not out.exists()

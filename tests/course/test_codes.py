@@ -18,6 +18,7 @@ from dresskit.errors import InputError, UnitError
         ("eosinophils", 1140, "/mm3", 1.14),
         ("eosinophils", 1.14, "10*3/uL", 1.14),
         ("alt", 1, "ukat/L", 60.0),  # 1 µkat/L = 60 U/L
+        ("alt", 270, "[IU]/L", 270.0),  # an international unit of enzyme activity is 1 U
         ("bilirubin", 17.1, "umol/L", 1.0),  # 17.1 µmol/L ≈ 1 mg/dL (584.66 g/mol)
         ("creatinine", 88.4, "umol/L", 1.0),  # 88.4 µmol/L ≈ 1 mg/dL (113.12 g/mol)
         ("crp", 2.5, "mg/dL", 25.0),

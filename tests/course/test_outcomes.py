@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,6 +61,56 @@ def test_afebrile_last_reading_before_death_is_censored_as_competing_death() -> 
         "died",
         "death",
     )
+
+
+def _died(built: PatientCourse, death_day: int | None) -> PatientCourse:
+    """The same course with the patient dead on ``death_day`` (``None``: no date recorded)."""
+    death = day(death_day) if death_day is not None else None
+    return replace(built, episode=replace(built.episode, death=death))
+
+
+def test_competing_death_is_dated_by_the_date_of_death_not_the_last_measurement() -> None:
+    temps = [(0, 39.0), (1, 39.0), (2, 38.5)]
+    built = course(
+        observations={"temperature": temps}, outcome=EpisodeOutcome.DIED, last_follow_up=9
+    )
+    result = days_to_defervescence(_died(built, 7))
+    assert (result.followed_up_days, result.censor_reason, result.competing_event) == (
+        2,
+        "died",
+        "death",
+    )
+    assert result.competing_event_days == 7
+
+
+def test_death_without_a_recorded_date_competes_at_the_last_follow_up() -> None:
+    temps = [(0, 39.0), (1, 39.0)]
+    built = course(
+        observations={"temperature": temps}, outcome=EpisodeOutcome.DIED, last_follow_up=9
+    )
+    assert days_to_defervescence(_died(built, None)).competing_event_days == 9
+
+
+def test_outcome_never_measured_after_day_0_of_a_patient_who_died_is_no_data_after_index() -> None:
+    built = _died(
+        course(
+            observations={"alt": [(-3, 300.0)], "temperature": [(-1, 39.0)]},
+            outcome=EpisodeOutcome.DIED,
+            last_follow_up=20,
+        ),
+        20,
+    )
+    for result in (days_to_alt_normalisation(built), days_to_defervescence(built)):
+        assert (result.observed, result.days, result.followed_up_days) == (False, None, 0)
+        assert result.censor_reason == "no_data_after_index"
+        assert result.competing_event is None
+        assert result.competing_event_days is None
+
+
+def test_no_steroid_in_a_patient_who_died_is_no_data_after_index_not_death() -> None:
+    built = _died(course(outcome=EpisodeOutcome.DIED, last_follow_up=5), 5)
+    result = steroid_days_after_index(built)
+    assert (result.censor_reason, result.competing_event) == ("no_data_after_index", None)
 
 
 def test_persistent_fever_is_censored_never_a_number() -> None:

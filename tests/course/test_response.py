@@ -172,11 +172,14 @@ def test_type2_with_earlier_eosinophilia() -> None:
     assert classify_response(treated).type2_profile.value is True
 
 
-def test_itch_without_ige_or_eosinophils_is_not_type2() -> None:
+def test_itch_without_eosinophilia_and_ige_never_measured_is_unknown_not_false() -> None:
+    """§10 (issue 11): this used to be False; unknown stays unknown."""
     treated = course(
         observations={"itch_nrs": [(0, 9), (7, 9)]}, steroids=[("prednisolone", 0, 10, 60)]
     )
-    assert classify_response(treated).type2_profile.value is False
+    state = classify_response(treated).type2_profile
+    assert state.value is None
+    assert "total IgE never measured" in state.remarks[0]
 
 
 def test_type2_unknown_without_itch_ratings() -> None:

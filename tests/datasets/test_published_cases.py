@@ -62,3 +62,19 @@ def test_at_least_ten_published_cases_besides_the_seed() -> None:
 @pytest.mark.parametrize("case", CASES, ids=_by_id)
 def test_every_case_is_listed_in_sources(case: PublishedCase) -> None:
     assert case.id in SOURCES.read_text(encoding="utf-8")
+
+
+def _differs(case: PublishedCase) -> bool:
+    """Whether dresskit's total or class differs from what the authors reported."""
+    (result,) = score_case(case.instrument, case.input, source=case.id)
+    total_differs = case.reported_total is not None and result.total != case.reported_total
+    class_differs = case.reported_class is not None and result.classification != case.reported_class
+    return total_differs or class_differs
+
+
+@pytest.mark.parametrize("case", CASES, ids=_by_id)
+def test_a_case_where_dresskit_and_the_authors_differ_says_why(case: PublishedCase) -> None:
+    if _differs(case):
+        assert case.reason, f"{case.id}: dresskit differs from the authors; add a reason"
+    else:
+        assert case.reason is None, f"{case.id}: dresskit agrees; the reason is stale"

@@ -35,8 +35,18 @@ runner = CliRunner()
 #: Every command that reads (or writes) the registry, without its --db.
 COMMANDS = {
     "episode show": ["episode", "show", "SIM01"],
-    "episode update": ["episode", "update", "SIM01", "--version", "1", "--set", "outcome=died"],
-    "episode delete": ["episode", "delete", "SIM01", "--version", "1"],
+    "episode update": [
+        "episode",
+        "update",
+        "SIM01",
+        "--expected-version",
+        "1",
+        "--set",
+        "outcome=died",
+        "--set",
+        "death_date=2012-08-24",
+    ],
+    "episode delete": ["episode", "delete", "SIM01", "--expected-version", "1"],
     "audit log": ["audit", "log"],
     "audit verify": ["audit", "verify"],
     "export": ["export", "{out}/export", "--identified"],
@@ -125,9 +135,20 @@ def test_a_registry_of_an_older_schema_says_to_upgrade(registry: str) -> None:
     with sqlite3.connect(registry) as old:
         old.execute("DROP TABLE audit_head")
         old.execute("ALTER TABLE episodes DROP COLUMN content_hash")
+        old.execute("ALTER TABLE episodes DROP COLUMN death_date")
         old.execute("UPDATE alembic_version SET version_num = '0001'")
     old.close()
-    command = ["episode", "update", "SIM01", "--version", "1", "--set", "outcome=died"]
+    command = [
+        "episode",
+        "update",
+        "SIM01",
+        "--expected-version",
+        "1",
+        "--set",
+        "outcome=died",
+        "--set",
+        "death_date=2012-08-24",
+    ]
     _one_line_error(runner.invoke(app, [*command, "--db", registry]), "db upgrade")
     status = runner.invoke(app, ["db", "status", "--db", registry])
     assert "revision 0001" in status.output

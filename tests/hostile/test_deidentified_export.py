@@ -326,7 +326,7 @@ def test_deidentified_export_refuses_an_xlsx_target(
     monkeypatch.setenv("DRESSKIT_DEIDENTIFY_KEY", "k" * 32)
     out = tmp_path / "research.xlsx"
     result = runner.invoke(app, ["export", str(out), "--db", registry, "--deidentify"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 11: exit 2 for every usage error)
     assert "a folder or a .zip" in result.output
     assert not out.exists()
 

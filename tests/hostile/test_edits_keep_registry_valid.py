@@ -79,7 +79,7 @@ def test_follow_up_that_leaves_observations_outside_the_episode_is_refused_namin
     before, records = versions(registry), audit_count(registry)
     # SIM01: onset 2012-05-23, observations until its last follow-up; end it two days in.
     result = invoke(
-        "episode", "update", "SIM01", "--db", registry, "--version", "1",
+        "episode", "update", "SIM01", "--db", registry, "--expected-version", "1",
         "--set", "last_follow_up_date=2012-05-25",
     )  # fmt: skip
     assert result.exit_code == 1
@@ -95,7 +95,17 @@ def test_valid_edit_is_written_and_a_reimport_of_the_original_restores_only_that
     registry: str,
 ) -> None:
     result = invoke(
-        "episode", "update", "SIM02", "--db", registry, "--version", "1", "--set", "outcome=died"
+        "episode",
+        "update",
+        "SIM02",
+        "--db",
+        registry,
+        "--expected-version",
+        "1",
+        "--set",
+        "outcome=died",
+        "--set",
+        "death_date=2013-01-10",
     )
     assert result.exit_code == 0, result.output
     again = invoke("import", str(EXAMPLES / "sim2022"), "--db", registry)
@@ -204,6 +214,16 @@ def test_another_episodes_problem_does_not_block_an_edit(registry: str) -> None:
         connection.execute(text("SELECT 1"))
     engine.dispose()
     result = invoke(
-        "episode", "update", "SIM04", "--db", registry, "--version", "1", "--set", "outcome=died"
+        "episode",
+        "update",
+        "SIM04",
+        "--db",
+        registry,
+        "--expected-version",
+        "1",
+        "--set",
+        "outcome=died",
+        "--set",
+        "death_date=2013-05-09",
     )
     assert result.exit_code == 0, result.output

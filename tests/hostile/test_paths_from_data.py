@@ -27,10 +27,11 @@ from tests.hostile.output_bundles import (
 
 #: Every file a report folder may hold (docs/analysis.md, "Files of a report").
 REPORT_FILE = re.compile(
-    r"report\.(html|pdf)"
+    r"report\.(html|pdf)|definitions\.html"
     r"|tables/(course_table|course_summary|baseline|paired_tests|time_to_event"
     r"|steroid_response|regiscar|published_comparison|data_quality)\.(csv|xlsx)"
-    r"|figures/(before_after|kaplan_meier|cumulative_incidence|swimmer|timeline_[1-9][0-9]*)\.png"
+    r"|figures/(before_after|kaplan_meier|cumulative_incidence|swimmer|timeline_[1-9][0-9]*)"
+    r"\.(png|svg|pdf)"
 )
 BUNDLE_TABLES = set(TABLES)
 
@@ -70,7 +71,9 @@ def test_report_files_are_named_by_dresskit_and_stay_inside_out(
     assert [path.name for path in work.iterdir()] == ["report"]  # nothing beside --out
     written = files_under(out)
     assert all(REPORT_FILE.fullmatch(name) for name in written), sorted(written)
-    figures = sorted(name for name in written if name.startswith("figures/timeline_"))
+    figures = sorted(
+        name for name in written if name.startswith("figures/timeline_") and name.endswith(".png")
+    )
     assert figures == [f"figures/timeline_{number}.png" for number in range(1, 6)]
     html = (out / "report.html").read_text(encoding="utf-8")
     # The ids are in the titles and in the mapping of file names, not in any path.

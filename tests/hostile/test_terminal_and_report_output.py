@@ -195,8 +195,8 @@ def test_survival_figures_draw_curve_labels_as_written() -> None:
     cif = cumulative_incidence([2, 3, 5], [1, 2, 0], label=BAD_MATH)
     figure = Figure(figsize=(9, 4))
     left, right = figure.subplots(1, 2)
-    plot_kaplan_meier([km], ax=left)
-    plot_cumulative_incidence([cif], ax=right)
+    plot_kaplan_meier([km], ax=left, min_n=1)
+    plot_cumulative_incidence([cif], ax=right, min_n=1)
     assert_drawn_as_written(figure, BAD_MATH, f"{BAD_MATH}: competing event")
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from sqlalchemy.engine import make_url
 
-from dresskit.registry.copy_binary import HEADER, TRAILER, WireKind, encode_rows
+from dresskit.registry.copy_binary import HEADER, TRAILER, WireKind, encode_rows, write_frame
 
 COLUMNS: dict[str, tuple[str, WireKind]] = {
     "label": ("text", "text"),
@@ -119,3 +119,53 @@ def test_any_frame_round_trips_through_postgresql(
         orient="row",
     )
     assert _round_trip(connection, frame) == frame.rows()
+
+
+class _Collected:
+    """A COPY target that keeps what it is given (the writer's framing, checked offline)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, buffer: bytes, /) -> None:
+        self.parts.append(buffer)
+
+
+def test_write_frame_sends_header_every_row_in_order_and_trailer() -> None:
+    frame = pl.DataFrame({"label": [f"row {n}" for n in range(10)], "count": list(range(10))})
+    kinds: dict[str, WireKind] = {"label": "text", "count": "int4"}
+    collected = _Collected()
+    write_frame(collected, frame, kinds, batch=3)
+    assert collected.parts[0] == HEADER
+    assert collected.parts[-1] == TRAILER
+    assert len(collected.parts) == 2 + 4  # ceil(10 / 3) chunks
+    assert b"".join(collected.parts[1:-1]) == encode_rows(frame, kinds)
+
+
+def test_write_frame_of_an_empty_frame_is_header_and_trailer() -> None:
+    collected = _Collected()
+    write_frame(
+        collected, pl.DataFrame({"count": []}, schema={"count": pl.Int64}), {"count": "int4"}
+    )
+    assert collected.parts == [HEADER, TRAILER]
+
+
+def test_write_frame_is_read_back_by_postgresql_across_chunks(
+    connection: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "label": [f"é{n}" if n % 4 else None for n in range(25)],
+            "day": [date(2020, 1, 1 + n) for n in range(25)],
+            "count": list(range(25)),
+        }
+    )
+    kinds = {column: COLUMNS[column][1] for column in frame.columns}
+    name = f"t_{uuid.uuid4().hex[:8]}"
+    columns = ", ".join(f"{column} {COLUMNS[column][0]}" for column in frame.columns)
+    connection.execute(f"CREATE TEMP TABLE {name} (position serial, {columns})")
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {name} (label, day, count) FROM STDIN (FORMAT binary)") as copy:
+            write_frame(copy, frame, kinds, batch=7)
+        rows = cursor.execute(f"SELECT label, day, count FROM {name} ORDER BY position").fetchall()
+    assert rows == list(frame.iter_rows())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -114,16 +116,42 @@ def test_creatinine_bands_with_micromoles_converted(
 def test_unverified_creatinine_band_stays_undetermined() -> None:
     result = dds.score({**BASE, "creatinine": {"value": 1.5, "unit": "mg/dL"}})
     item = result.item("creatinine")
-    assert (item.known, item.points, item.alternatives) == (False, 0, (1, 2))
+    assert (item.known, item.points) == (False, 0)
     assert "not verified" in item.reason
-    assert result.reachable_total == (1, 2)
+    assert "creatinine" in result.unknown_items
 
 
-def test_creatinine_band_points_can_be_supplied_once_verified() -> None:
+@pytest.mark.parametrize(
+    "creatinine",
+    [
+        {"value": 1.0, "unit": "mg/dL"},
+        {"value": 1.5, "unit": "mg/dL"},
+        {"value": 2.0, "unit": "mg/dL"},
+        {"value": 133.0, "unit": "umol/L"},
+    ],
+)
+def test_unverified_creatinine_band_can_reach_0_1_and_2_points(
+    creatinine: dict[str, object],
+) -> None:
+    """Issue 11: until Mizukawa 2019 is verified, 0, +1 and +2 all stay reachable."""
+    result = dds.score({**BASE, "creatinine": creatinine})
+    item = result.item("creatinine")
+    assert item.alternatives == (0, 1, 2)
+    assert "0, +1 or +2" in item.reason
+    # BASE scores 0 on every other item, so the total spans the band's whole range.
+    assert result.reachable_total == (0, 2)
+    assert result.reachable_classes == ("mild", "moderate")
+
+
+@pytest.mark.parametrize("verified", [0, 1, 2])
+def test_creatinine_band_points_can_be_supplied_once_verified(verified: Literal[0, 1, 2]) -> None:
     result = dds.score(
-        {**BASE, "creatinine": {"value": 1.5, "unit": "mg/dL"}}, creatinine_mid_band_points=2
+        {**BASE, "creatinine": {"value": 1.5, "unit": "mg/dL"}},
+        creatinine_mid_band_points=verified,
     )
-    assert result.item("creatinine").points == 2
+    item = result.item("creatinine")
+    assert (item.known, item.points) == (True, verified)
+    assert result.reachable_total == (verified, verified)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ values, HHV-6 reactivation and, optionally, the RegiSCAR score and class compute
 episode's own data. Unknown stays unknown: a value the bundle does not hold is null, and a
 categorical one is the explicit level ``"unknown"``, so tableone counts it as such.
 
-:func:`baseline_table` summarises that frame with tableone (Pollard et al. 2018): continuous
-variables as median [Q1, Q3] and (min, max), categorical ones as n (%), and the number
-missing per variable.
+:func:`baseline_table` (:mod:`dresskit.analysis.baseline_summary`, re-exported here)
+summarises that frame with tableone (Pollard et al. 2018) in tableone's grouped layout:
+numbers as median [min, max], categories as n (%), the number missing per variable.
 
 References
 ----------
@@ -17,19 +17,24 @@ References
 .. [2] Pollard TJ, Johnson AEW, Raffa JD, Mark RG. tableone: An open source Python package for
    producing summary statistics for research papers. JAMIA Open. 2018;1(1):26-31.
 .. [3] WHO Collaborating Centre for Drug Statistics Methodology. ATC classification index
-   (ATC level 2 group names below). https://atcddd.fhi.no/atc_ddd_index/
+   (ATC level 2 groups). https://atcddd.fhi.no/atc_ddd_index/
 .. [4] clinical-reference.md §1 (RegiSCAR), §10 (latency).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
+from dresskit.analysis.baseline_summary import (
+    ATC_GROUPS,
+    BaselineRow,
+    BaselineTable,
+    atc_group_name,
+    baseline_table,
+)
 from dresskit.bundle import Bundle
 from dresskit.course.diagnosis import regiscar_from_course
 from dresskit.course.model import PatientCourse
@@ -37,29 +42,13 @@ from dresskit.errors import InputErrors
 
 __all__ = [
     "ATC_GROUPS",
+    "BaselineRow",
     "BaselineTable",
+    "atc_group_name",
     "baseline_frame",
     "baseline_table",
     "regiscar_frame",
 ]
-
-#: ATC level 2 (therapeutic subgroup) names for the groups that hold the usual DRESS culprits
-#: (WHO ATC index [3]); other groups are shown by their code.
-ATC_GROUPS: Final = {
-    "A07": "antidiarrheals, intestinal anti-inflammatory/anti-infective agents",
-    "J01": "antibacterials for systemic use",
-    "J02": "antimycotics for systemic use",
-    "J04": "antimycobacterials",
-    "J05": "antivirals for systemic use",
-    "L01": "antineoplastic agents",
-    "L04": "immunosuppressants",
-    "M01": "anti-inflammatory and antirheumatic products",
-    "M04": "antigout preparations",
-    "N03": "antiepileptics",
-    "N05": "psycholeptics",
-    "N06": "psychoanaleptics",
-    "P01": "antiprotozoals",
-}
 
 _PEAKS: Final = {
     "temperature": "peak_temperature_cel",
@@ -67,27 +56,6 @@ _PEAKS: Final = {
     "alt": "peak_alt_u_per_l",
     "creatinine": "peak_creatinine_mg_per_dl",
     "total_ige": "peak_total_ige_ku_per_l",
-}
-
-_LABELS: Final = {
-    "age_years": "Age, years",
-    "sex": "Sex",
-    "phenotype": "Phenotype",
-    "suspect_drugs": "Suspect drug(s)",
-    "suspect_atc_groups": "Suspect drug ATC group(s)",
-    "latency_days": "Latency, suspect drug to onset, days",
-    "organs_involved": "Organs involved (findings), n",
-    "liver_involvement": "Liver involvement",
-    "kidney_involvement": "Kidney involvement",
-    "peak_temperature_cel": "Peak temperature, °C",
-    "peak_eosinophils_10e9_per_l": "Peak eosinophils, x10^9/L",
-    "peak_alt_u_per_l": "Peak ALT, U/L",
-    "peak_creatinine_mg_per_dl": "Peak creatinine, mg/dL",
-    "peak_total_ige_ku_per_l": "Peak total IgE, kU/L",
-    "hhv6_reactivation": "HHV-6 reactivation",
-    "regiscar_total": "RegiSCAR score (from recorded data)",
-    "regiscar_class": "RegiSCAR class (from recorded data)",
-    "regiscar_items_unknown": "RegiSCAR items without data, n",
 }
 
 
@@ -122,7 +90,8 @@ def baseline_frame(
     Returns
     -------
     polars.DataFrame
-        One row per episode: ``episode_id`` and the columns labelled in ``_LABELS``.
+        One row per episode: ``episode_id`` and the columns the baseline table labels
+        (:mod:`dresskit.analysis.baseline_summary`).
         Latency is given only for an episode with exactly one suspect drug started on or
         before onset (with several suspects the culprit is a judgement, see
         :func:`dresskit.course.culprit.rank_culprits`).
@@ -276,84 +245,4 @@ def regiscar_frame(courses: Iterable[PatientCourse]) -> pl.DataFrame:
             "regiscar_problem": pl.Utf8,
         },
         orient="row",
-    )
-
-
-@dataclass(frozen=True)
-class BaselineTable:
-    """A formatted baseline table: rows of (variable, level, missing, value)."""
-
-    rows: tuple[tuple[str, str, str, str], ...]
-    n: int
-    method: str
-    not_recorded: tuple[str, ...] = ()
-
-    def as_frame(self) -> pl.DataFrame:
-        """Return the table as a polars frame (for CSV and XLSX)."""
-        return pl.DataFrame(
-            list(self.rows),
-            schema=["variable", "level", "missing", "value"],
-            orient="row",
-        )
-
-
-def baseline_table(frame: pl.DataFrame) -> BaselineTable:
-    """Summarise :func:`baseline_frame` with tableone.
-
-    Continuous columns (numbers) are non-normal: median [Q1,Q3] and (min, max); the others
-    are categorical: n (%), with ``"unknown"`` a level of its own. The exact call is
-    ``TableOne(data, columns=..., categorical=..., nonnormal=..., min_max=..., missing=True,
-    pval=False, rename=labels)``.
-    """
-    from tableone import TableOne  # imported here: a large import only reports need
-
-    # A number recorded for no episode is left out (and said so), not summarised as "nan".
-    empty = [
-        name
-        for name in _LABELS
-        if name in frame.columns
-        and frame.schema[name] != pl.Utf8
-        and frame.get_column(name).null_count() == frame.height
-    ]
-    columns = [name for name in _LABELS if name in frame.columns and name not in empty]
-    categorical = [name for name in columns if frame.schema[name] == pl.Utf8]
-    continuous = [name for name in columns if name not in categorical]
-    import pandas as pd
-
-    # Built from plain lists: polars' to_pandas() would need pyarrow for nothing more.
-    data = pd.DataFrame(frame.select(columns).to_dict(as_series=False))
-    with warnings.catch_warnings():
-        # tableone warns about its own future defaults and about columns it finds skewed; the
-        # choices are made explicitly here (non-normal summaries for every number).
-        warnings.simplefilter("ignore")
-        table = TableOne(
-            data,
-            columns=columns,
-            categorical=categorical,
-            nonnormal=continuous,
-            min_max=continuous,
-            missing=True,
-            pval=False,
-            rename={name: _LABELS[name] for name in columns},
-        ).tableone
-    rows = []
-    for (variable, level), values in table.iterrows():
-        missing = values.iloc[0]
-        rows.append(
-            (
-                str(variable),
-                str(level),
-                "" if missing in ("", None) else str(missing),
-                str(values.iloc[-1]),
-            )
-        )
-    return BaselineTable(
-        rows=tuple(rows),
-        n=frame.height,
-        method=(
-            "tableone (Pollard et al. 2018): numbers as median [min,max] (non-normal), "
-            "categories as n (%); 'unknown' is a category of its own; 'missing' counts the "
-            "episodes without the number."
-        ),
-        not_recorded=tuple(_LABELS[name] for name in empty),
     )

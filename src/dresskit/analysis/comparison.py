@@ -12,8 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from dresskit.analysis.course_table import CourseTable
-from dresskit.analysis.formatting import REASON_TEXT, format_number, format_summary
+from dresskit.analysis.formatting import (
+    REASON_TEXT,
+    column_decimals,
+    course_decimals,
+    format_fixed,
+    format_summary,
+    plural,
+)
 from dresskit.errors import InputError
 
 __all__ = ["ColumnComparison", "PublishedColumn", "PublishedComparison", "compare_with_published"]
@@ -58,6 +67,38 @@ class PublishedComparison:
     def differing(self) -> tuple[ColumnComparison, ...]:
         """The columns whose summary differs from the paper's."""
         return tuple(column for column in self.columns if not column.agrees)
+
+    def to_frame(self) -> pl.DataFrame:
+        """Return one row per compared column: the printed and computed summaries and why.
+
+        Columns: ``column``, ``heading``, ``published``, ``computed``, ``n``,
+        ``n_episodes``, ``agrees``, ``explanation``.
+        """
+        return pl.DataFrame(
+            [
+                {
+                    "column": column.column,
+                    "heading": column.heading,
+                    "published": column.published,
+                    "computed": column.computed,
+                    "n": column.n,
+                    "n_episodes": column.n_episodes,
+                    "agrees": column.agrees,
+                    "explanation": column.explanation,
+                }
+                for column in self.columns
+            ],
+            schema={
+                "column": pl.Utf8,
+                "heading": pl.Utf8,
+                "published": pl.Utf8,
+                "computed": pl.Utf8,
+                "n": pl.Int64,
+                "n_episodes": pl.Int64,
+                "agrees": pl.Boolean,
+                "explanation": pl.Utf8,
+            },
+        )
 
 
 def _same(published: float, computed: float | None) -> bool:
@@ -127,8 +168,10 @@ def compare_with_published(
     if rows is not None:
         _check_same_episodes(table, rows)
     comparisons = []
+    decimals = course_decimals(table)
     for column in published:
         summary = table.summary(column.column)
+        computed_text = format_summary(summary, decimals=decimals[column.column])
         agrees = (
             _same(column.median, summary.median)
             and _same(column.minimum, summary.minimum)
@@ -153,24 +196,28 @@ def compare_with_published(
                     (column.median, column.minimum, column.maximum), as_zero, strict=True
                 )
             ):
+                places = column_decimals(
+                    table.rows.get_column(column.column).to_list(), medians=[as_zero[0]]
+                )
                 explanation = (
-                    f"The paper's {column.text} is what counting the {count} censored "
-                    f"value(s) ({who}) as 0 days gives: "
-                    f"{format_number(as_zero[0])} ({format_number(as_zero[1])}–"
-                    f"{format_number(as_zero[2])}). A censored duration is unknown, not 0; "
-                    f"over the {summary.n} known values it is {format_summary(summary)}."
+                    f"The paper's {column.text} is what counting the "
+                    f"{plural(count, 'censored value')} ({who}) as 0 days gives: "
+                    f"{format_fixed(as_zero[0], places)} ({format_fixed(as_zero[1], places)}–"
+                    f"{format_fixed(as_zero[2], places)}). A censored duration is unknown, "
+                    f"not 0; over the {plural(summary.n, 'known value')} it is "
+                    f"{computed_text}."
                 )
             else:
                 explanation = (
-                    f"The paper prints {column.text}; the {summary.n} known values give "
-                    f"{format_summary(summary)}."
+                    f"The paper prints {column.text}; the {plural(summary.n, 'known value')} "
+                    f"give{'s' if summary.n == 1 else ''} {computed_text}."
                 )
         comparisons.append(
             ColumnComparison(
                 column=column.column,
                 heading=column.heading,
                 published=column.text,
-                computed=format_summary(summary),
+                computed=computed_text,
                 n=summary.n,
                 n_episodes=summary.n_episodes,
                 agrees=agrees,

@@ -39,15 +39,34 @@ from dresskit.course.vectorised import outcome_table
 __all__ = ["COURSE_COLUMNS", "ColumnSummary", "CourseColumn", "CourseTable", "course_table"]
 
 
+#: Primary sources of the course-table definitions (printed in the report's methods).
+SIM_2022: Final = (
+    "Sim DW, Yu J, Koh YI. Efficacy of add-on therapy with intravenous immunoglobulin in "
+    "steroid hyporesponsive DRESS syndrome. Clin Transl Sci. 2022;15:782-788."
+)
+MEIKLE_TYLER_1977: Final = (
+    "Meikle AW, Tyler FH. Potency and duration of action of glucocorticoids. Am J Med. "
+    "1977;63:200-207."
+)
+
+
 @dataclass(frozen=True)
 class CourseColumn:
-    """One column of the course table: what it holds, in which unit, by which definition."""
+    """One column of the course table: what it holds, in which unit, by which definition.
+
+    ``unit`` is a UCUM code (``"mg/kg/d"``, ``"d"``): machine formats write it as is, and
+    everything a person reads shows :func:`dresskit.display_units.display_unit` of it.
+    ``definition`` is written for a clinician; ``sources`` are its primary sources (Sim et
+    al. 2022 Table 1 for the columns and day numbering; Meikle and Tyler 1977 for the
+    steroid equivalence).
+    """
 
     name: str
     label: str
     unit: str
     definition: str
     time_to_event: bool = False
+    sources: tuple[str, ...] = (SIM_2022,)
 
 
 #: The columns, in the order of Sim et al. 2022 Table 1, then the other derived outcomes.
@@ -55,59 +74,62 @@ COURSE_COLUMNS: Final[tuple[CourseColumn, ...]] = (
     CourseColumn(
         "steroid_start_mg_per_kg_day",
         "Steroid dose",
-        "mg/kg/day",
-        "prednisone-equivalent dose on the first steroid day per kg of the most recent weight "
-        "on or before that day (clinical-reference.md §8, §10)",
+        "mg/kg/d",
+        "prednisone-equivalent dose on the first day of systemic steroids, per kilogram of the "
+        "most recent body weight recorded on or before that day",
+        sources=(MEIKLE_TYLER_1977, SIM_2022),
     ),
     CourseColumn(
         "steroid_days_before",
         "Steroid before index",
-        "days",
-        "days from the first steroid dose to day 0 of the index (clinical-reference.md §10)",
+        "d",
+        "days from the first dose of systemic steroids to day 0",
     ),
     CourseColumn(
         "ivig_total_g_per_kg",
         "IVIG dose",
         "g/kg",
-        "sum of the daily IVIG doses per kg (doses in grams divided by the most recent weight "
-        "on or before each day; clinical-reference.md §9)",
+        "total intravenous immunoglobulin dose per kilogram: the daily doses summed, a dose "
+        "in grams divided by the most recent body weight recorded on or before its day",
     ),
     CourseColumn(
         "steroid_after_days",
         "Steroid after index",
-        "days",
-        "days from day 0 to the last steroid dose; censored while steroids continue at the "
-        "end of follow-up (clinical-reference.md §10)",
+        "d",
+        "days from day 0 to the last dose of systemic steroids; not known (censored) when "
+        "steroids were still given at the last follow-up",
         time_to_event=True,
     ),
     CourseColumn(
         "defervescence_days",
         "Time to defervescence",
-        "days",
-        "first day from which every temperature is below the threshold for 48 h "
-        "(clinical-reference.md §10)",
+        "d",
+        "days from day 0 to the first day from which every recorded temperature stays below "
+        "the fever threshold for 48 hours (thresholds: see Methods)",
         time_to_event=True,
     ),
     CourseColumn(
         "alt_normalisation_days",
         "Time to ALT normalisation",
-        "days",
-        "first day ALT <= ULN, confirmed at the next measurement (clinical-reference.md §10)",
+        "d",
+        "days from day 0 to the first day ALT is at or below the upper limit of normal, "
+        "confirmed at the next measurement",
         time_to_event=True,
     ),
     CourseColumn(
         "eosinophil_normalisation_days",
         "Time to eosinophil normalisation",
-        "days",
-        "first day eosinophils < 0.5 x 10^9/L, confirmed at the next measurement "
-        "(clinical-reference.md §10)",
+        "d",
+        "days from day 0 to the first day the eosinophil count is below the normal limit, "
+        "confirmed at the next measurement",
         time_to_event=True,
     ),
     CourseColumn(
         "rash_resolution_days",
         "Time to rash resolution",
-        "days",
-        "first day rash BSA is 0 %, confirmed at the next assessment (clinical-reference.md §10)",
+        "d",
+        "days from day 0 to the first day the rash covers 0% of the body surface area, "
+        "confirmed at the next assessment",
         time_to_event=True,
     ),
 )
@@ -156,6 +178,54 @@ class CourseTable:
     summaries: tuple[ColumnSummary, ...]
     parameters: Mapping[str, float | int | str]
     outcomes: pl.DataFrame
+
+    @property
+    def empty_columns(self) -> tuple[CourseColumn, ...]:
+        """The columns with no known value for any episode (dropped from printed tables)."""
+        return tuple(
+            column
+            for column, summary in zip(self.columns, self.summaries, strict=True)
+            if summary.n == 0
+        )
+
+    def to_frame(self) -> pl.DataFrame:
+        """Return the summary of every column as a polars frame (numbers, UCUM units).
+
+        One row per column: ``column``, ``label``, ``unit`` (UCUM code), ``n``,
+        ``n_episodes``, ``median``, ``q1``, ``q3``, ``minimum``, ``maximum`` and ``left_out``
+        (how many values were not counted). The per-episode values are :attr:`rows`.
+        """
+        return pl.DataFrame(
+            [
+                {
+                    "column": column.name,
+                    "label": column.label,
+                    "unit": column.unit,
+                    "n": summary.n,
+                    "n_episodes": summary.n_episodes,
+                    "median": summary.median,
+                    "q1": summary.q1,
+                    "q3": summary.q3,
+                    "minimum": summary.minimum,
+                    "maximum": summary.maximum,
+                    "left_out": sum(len(ids) for ids in summary.left_out.values()),
+                }
+                for column, summary in zip(self.columns, self.summaries, strict=True)
+            ],
+            schema={
+                "column": pl.Utf8,
+                "label": pl.Utf8,
+                "unit": pl.Utf8,
+                "n": pl.Int64,
+                "n_episodes": pl.Int64,
+                "median": pl.Float64,
+                "q1": pl.Float64,
+                "q3": pl.Float64,
+                "minimum": pl.Float64,
+                "maximum": pl.Float64,
+                "left_out": pl.Int64,
+            },
+        )
 
     def summary(self, column: str) -> ColumnSummary:
         """Return the summary of ``column`` (a name in :data:`COURSE_COLUMNS`)."""

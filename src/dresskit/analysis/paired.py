@@ -15,11 +15,13 @@ References
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
+from dresskit.analysis.words import plural
 from dresskit.bundle import Bundle
 from dresskit.course.codes import OBSERVATION_CODES
 from dresskit.course.vectorised import index_dates
@@ -55,6 +57,30 @@ class PairedValues:
     def n_pairs(self) -> int:
         """Number of complete pairs."""
         return len(self.episode_ids)
+
+    @property
+    def median_before(self) -> float | None:
+        """The median of the values before (the mean of the two middle ones for an even n)."""
+        return statistics.median(self.before) if self.before else None
+
+    @property
+    def median_after(self) -> float | None:
+        """The median of the values after (the mean of the two middle ones for an even n)."""
+        return statistics.median(self.after) if self.after else None
+
+    def to_frame(self) -> pl.DataFrame:
+        """Return one row per complete pair: ``episode_id``, ``before``, ``after``, ``difference``.
+
+        The values are in the canonical unit of the code (:attr:`unit`, a UCUM code).
+        """
+        return pl.DataFrame(
+            {
+                "episode_id": list(self.episode_ids),
+                "before": list(self.before),
+                "after": list(self.after),
+            },
+            schema={"episode_id": pl.Utf8, "before": pl.Float64, "after": pl.Float64},
+        ).with_columns((pl.col("after") - pl.col("before")).alias("difference"))
 
 
 def _day_label(day: int) -> str:
@@ -121,7 +147,7 @@ def paired_values(
             .agg(pl.col("value").last())
         )
     if tolerance_days:
-        rule += f"; the nearest day within {tolerance_days} day(s) when the day has none"
+        rule += f"; the nearest day within {plural(tolerance_days, 'day')} when the day has none"
     wide = day0.select("episode_id")
     for side, target in (("before", before_day), ("after", after_day)):
         low, high = target - tolerance_days, target + tolerance_days

@@ -122,6 +122,9 @@ class KaplanMeierResult:
         The sources.
     remarks
         Caveats (for instance a median not reached).
+    durations, observed
+        The per-patient data the curve was fitted on (for the figure's at-risk, censored and
+        events table, which lifelines tabulates from them).
     """
 
     label: str
@@ -141,6 +144,8 @@ class KaplanMeierResult:
     method: str
     reference: Citation = KAPLAN_MEIER_REFERENCE
     remarks: tuple[str, ...] = field(default=())
+    durations: tuple[float, ...] = field(default=())
+    observed: tuple[bool, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,8 @@ class CumulativeIncidenceResult:
         The source.
     remarks
         Caveats.
+    durations, events
+        The per-patient data (for the figure's at-risk table: any event ends the time at risk).
     """
 
     label: str
@@ -186,6 +193,8 @@ class CumulativeIncidenceResult:
     method: str
     reference: Citation = AALEN_JOHANSEN_REFERENCE
     remarks: tuple[str, ...] = field(default=())
+    durations: tuple[float, ...] = field(default=())
+    events: tuple[int, ...] = field(default=())
 
 
 def _durations(durations: Sequence[float | None]) -> list[float]:
@@ -370,6 +379,8 @@ def kaplan_meier(
             "formula; median with the interval where the confidence limits cross 0.5."
         ),
         remarks=tuple(remarks),
+        durations=tuple(times),
+        observed=tuple(events),
     )
 
 
@@ -529,6 +540,8 @@ def cumulative_incidence(
             "tied times kept as recorded; no confidence interval."
         ),
         remarks=tuple(remarks),
+        durations=tuple(times),
+        events=tuple(int(code) for code in events),
     )
 
 
@@ -636,7 +649,9 @@ def competing_events_from_outcome_table(
     Parameters
     ----------
     table
-        The frame returned by :func:`dresskit.course.vectorised.outcome_table`.
+        The frame returned by :func:`dresskit.course.vectorised.outcome_table`. When it has
+        a ``death_days`` column (days from day 0 to the episode's ``death_date``), a death
+        competes at that day; otherwise at the last day with data (``followed_up_days``).
     outcome
         The outcome's column prefix (``"alt_normalisation"``).
     event_of_interest, competing
@@ -645,30 +660,62 @@ def competing_events_from_outcome_table(
     Returns
     -------
     tuple of list
-        Durations as :func:`from_outcome_table` gives them, and event codes:
-        ``event_of_interest`` when observed, ``competing`` when censored because the patient
-        died, 0 for any other censoring.
+        Durations as :func:`from_outcome_table` gives them (a death at ``death_days`` when
+        known), and event codes: ``event_of_interest`` when observed, ``competing`` when
+        censored because the patient died, 0 for any other censoring. Episodes censored
+        ``no_data_after_index`` are left out: never measured after day 0, they were never
+        at risk, and a later death is not a competing event at day 0
+        (clinical-reference.md §10). The other rows keep their order.
 
     Raises
     ------
     dresskit.errors.InputError
-        As :func:`from_outcome_table`.
+        As :func:`from_outcome_table`; also when a death competes before day 0 or before
+        the last day with data (``death_days`` below ``followed_up_days``: a date of death
+        before the last measurement), naming the row, 1-based.
 
     Examples
     --------
     >>> import polars as pl
     >>> table = pl.DataFrame({
-    ...     "alt_normalisation_days": [3, None, None],
-    ...     "alt_normalisation_observed": [True, False, False],
-    ...     "alt_normalisation_followed_up_days": [20, 9, 30],
-    ...     "alt_normalisation_censor_reason": [None, "died", "end_of_data"],
+    ...     "death_days": [None, 12, None, 4],
+    ...     "alt_normalisation_days": [3, None, None, None],
+    ...     "alt_normalisation_observed": [True, False, False, False],
+    ...     "alt_normalisation_followed_up_days": [20, 9, 30, 0],
+    ...     "alt_normalisation_censor_reason": [None, "died", "end_of_data",
+    ...                                         "no_data_after_index"],
     ... })
     >>> competing_events_from_outcome_table(table, "alt_normalisation")
-    ([3.0, 9.0, 30.0], [1, 2, 0])
+    ([3.0, 12.0, 30.0], [1, 2, 0])
     """
     durations, observed, reasons = from_outcome_table(table, outcome)
-    codes = [
-        event_of_interest if seen else competing if reason == "died" else 0
-        for seen, reason in zip(observed, reasons, strict=True)
-    ]
-    return durations, codes
+    deaths: list[object] = (
+        table.get_column("death_days").to_list()
+        if "death_days" in table.columns
+        else [None] * table.height
+    )
+    kept_durations: list[float] = []
+    codes: list[int] = []
+    for row, (duration, seen, reason, death) in enumerate(
+        zip(durations, observed, reasons, deaths, strict=True), start=1
+    ):
+        if not seen and reason == "no_data_after_index":
+            continue
+        if seen:
+            codes.append(event_of_interest)
+        elif reason == "died":
+            codes.append(competing)
+            if death is not None:
+                if not isinstance(death, int | float) or death < duration:
+                    raise InputError(
+                        "death_days",
+                        death,
+                        f"days from day 0 to death of at least {duration:g} (the last day "
+                        f"with {outcome} data): a death on or after the last measurement",
+                        row=row,
+                    )
+                duration = float(death)
+        else:
+            codes.append(0)
+        kept_durations.append(duration)
+    return kept_durations, codes

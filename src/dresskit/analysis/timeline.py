@@ -31,6 +31,7 @@ from dresskit.course.model import EpisodeOutcome, PatientCourse
 from dresskit.course.response import Flare, SteroidResponse, classify_response
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.course.treatments import biologic_doses, index_date
+from dresskit.display_units import display_unit
 
 __all__ = [
     "TIMELINE_CODES",
@@ -77,7 +78,8 @@ class TreatmentBar:
         The dose as recorded (per day for steroids and IVIG; per administration for
         biologics and others); ``None`` when not recorded.
     dose_text
-        The dose in words (``"dupilumab 600 mg then 300 mg q14d"``); ``None`` without a dose.
+        The dose in words, units as printed symbols (``"IVIG 20 g/day"``,
+        ``"dupilumab 600 mg then 300 mg q14d"``); ``None`` without a dose.
     """
 
     lane: str
@@ -240,6 +242,25 @@ class CourseTimeline:
         starts += [int(series.days[0] // 1) for series in self.series]
         return min(starts)
 
+    @property
+    def last_data_day(self) -> float:
+        """Return the day of the last thing drawn (a figure's x axis ends there).
+
+        The latest of: a treatment's last day (a running one ends at the last follow-up),
+        the day after the last steroid day (the step of a day spans it), a measurement, a
+        biologic or IVIG dose, a flare, and day 0 itself. A last follow-up with nothing on it
+        is not data: the outcome and follow-up are in the swimmer plot and the tables.
+        """
+        ends: list[float] = [0.0, float(self.onset_day)]
+        ends += [float(bar.end_day + 1) for bar in self.bars]
+        if self.steroid is not None and self.steroid.days:
+            ends.append(float(self.steroid.days[-1] + 1))
+        ends += [max(series.days) for series in self.series if series.days]
+        ends += [float(dose.day) for dose in self.biologic_doses]
+        ends += [float(day + 1) for day in self.ivig_days]
+        ends += [float(flare.day) for flare in self.flares]
+        return max(ends)
+
     def series_of(self, code: str) -> ObservationSeries | None:
         """Return the series of ``code``, ``None`` when nothing was recorded."""
         return next((series for series in self.series if series.code == code), None)
@@ -282,7 +303,7 @@ def _steroid_bars(course: PatientCourse, day0: date, last: date) -> list[Treatme
             running=segment.end is None,
             dose=segment.dose_mg_per_day,
             dose_unit="mg/d",
-            dose_text=f"{segment.agent} {_number(segment.dose_mg_per_day)} mg/d",
+            dose_text=f"{segment.agent} {_number(segment.dose_mg_per_day)} {display_unit('mg/d')}",
         )
         for segment in course.steroids
     ]
@@ -307,7 +328,11 @@ def _ivig_bars(course: PatientCourse, day0: date) -> list[TreatmentBar]:
                     running=False,
                     dose=amount,
                     dose_unit=unit if amount is not None else None,
-                    dose_text=f"IVIG {_number(amount)} {unit}" if amount is not None else None,
+                    dose_text=(
+                        f"IVIG {_number(amount)} {display_unit(unit)}"
+                        if amount is not None
+                        else None
+                    ),
                 )
             )
     return bars

@@ -31,13 +31,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from scipy.stats import norm
 
+from dresskit.analysis.words import plural
 from dresskit.errors import InputError
 from dresskit.scoring._items import Citation
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "WILCOXON_REFERENCE",
@@ -164,12 +168,63 @@ class WilcoxonResult:
         what = f" of {self.label}" if self.label else ""
         name = "T" if self.alternative == "two-sided" else "W+"
         z = f", Z = {self.z:.3f}" if self.z is not None else ""
+        # A p value is never printed as 0: below 0.0001 it is said to be below it.
+        p = "p < 0.0001" if self.p_value < 0.0001 else f"p = {self.p_value:.4g}"
         return (
             f"{self.test}{what}: {self.n_used} pair{'s' if self.n_used != 1 else ''} used "
             f"({self.n_zero_differences_dropped} zero difference"
             f"{'s' if self.n_zero_differences_dropped != 1 else ''} dropped, "
             f"{self.n_missing_pairs} missing), {name} = {self.statistic:g}{z}, "
-            f"p = {self.p_value:.4g} ({self.alternative}, {_METHOD_WORDS[self.method]})."
+            f"{p} ({self.alternative}, {_METHOD_WORDS[self.method]})."
+        )
+
+    def to_frame(self) -> pl.DataFrame:
+        """Return the result as a one-row polars frame (numbers as numbers).
+
+        Columns: ``label``, ``test``, ``method``, ``alternative``, ``n_pairs_given``,
+        ``n_missing_pairs``, ``n_zero_differences_dropped``, ``n_used``, ``tie_groups``
+        (how many), ``w_plus``, ``w_minus``, ``statistic``, ``z``, ``p_value``,
+        ``continuity_correction``.
+        """
+        import polars as pl
+
+        return pl.DataFrame(
+            [
+                {
+                    "label": self.label,
+                    "test": self.test,
+                    "method": self.method,
+                    "alternative": self.alternative,
+                    "n_pairs_given": self.n_pairs_given,
+                    "n_missing_pairs": self.n_missing_pairs,
+                    "n_zero_differences_dropped": self.n_zero_differences_dropped,
+                    "n_used": self.n_used,
+                    "tie_groups": len(self.tie_groups),
+                    "w_plus": self.w_plus,
+                    "w_minus": self.w_minus,
+                    "statistic": self.statistic,
+                    "z": self.z,
+                    "p_value": self.p_value,
+                    "continuity_correction": self.continuity_correction,
+                }
+            ],
+            schema={
+                "label": pl.Utf8,
+                "test": pl.Utf8,
+                "method": pl.Utf8,
+                "alternative": pl.Utf8,
+                "n_pairs_given": pl.Int64,
+                "n_missing_pairs": pl.Int64,
+                "n_zero_differences_dropped": pl.Int64,
+                "n_used": pl.Int64,
+                "tie_groups": pl.Int64,
+                "w_plus": pl.Float64,
+                "w_minus": pl.Float64,
+                "statistic": pl.Float64,
+                "z": pl.Float64,
+                "p_value": pl.Float64,
+                "continuity_correction": pl.Boolean,
+            },
         )
 
 
@@ -431,9 +486,13 @@ def wilcoxon_signed_rank(
 
     remarks: list[str] = []
     if missing:
-        remarks.append(f"{missing} pair(s) with a missing value excluded (not treated as 0).")
+        remarks.append(
+            f"{plural(missing, 'pair')} with a missing value excluded (not treated as 0)."
+        )
     if zeros:
-        remarks.append(f"{zeros} pair(s) with a zero difference dropped (Wilcoxon's method).")
+        remarks.append(
+            f"{plural(zeros, 'pair')} with a zero difference dropped (Wilcoxon's method)."
+        )
     if method != "exact" and n < _SMALL_SAMPLE:
         remarks.append(
             f"n_used = {n} < {_SMALL_SAMPLE}: the normal approximation is poor; prefer exact."
@@ -444,11 +503,11 @@ def wilcoxon_signed_rank(
             "(conditional on the ties and dropped zeros)."
         )
     if ties and method != "exact":
-        remarks.append(f"Variance corrected for {len(ties)} group(s) of tied differences.")
+        remarks.append(f"Variance corrected for {plural(len(ties), 'group')} of tied differences.")
     smallest = 2.0 ** (1 - n) if alternative == "two-sided" else 2.0**-n
     if smallest > 0.05:
         remarks.append(
-            f"With {n} pair(s) no exact {alternative} p-value can fall below 0.05 "
+            f"With {plural(n, 'pair')} no exact {alternative} p-value can fall below 0.05 "
             f"(smallest possible {smallest:.4g})."
         )
 

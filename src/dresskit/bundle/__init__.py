@@ -1,7 +1,9 @@
 """The dresskit bundle: the file format of a team's course data, in one package.
 
 A bundle is a folder of CSV files, a .zip of that folder or one .xlsx workbook
-(``docs/data-format.md``). This package is the one place that knows the format:
+(``docs/data-format.md``). This package is the one place that knows the format.
+:func:`read_bundle` (:mod:`~dresskit.bundle.public`, also ``dresskit.read_bundle``) is the
+entry point for analysis: it reads a bundle, validates it and returns a :class:`Bundle`.
 
 * :mod:`~dresskit.bundle.schema` declares every table and column once;
 * :mod:`~dresskit.bundle.reading` reads files as text (folder, .zip, .xlsx), within
@@ -25,7 +27,8 @@ from __future__ import annotations
 
 from dresskit.bundle.archive import ReadLimits
 from dresskit.bundle.from_courses import course_tables
-from dresskit.bundle.reading import read_bundle, read_tables, typed_schema
+from dresskit.bundle.public import read_bundle
+from dresskit.bundle.reading import read_tables, typed_schema
 from dresskit.bundle.schema import FORMAT_NAME, FORMAT_VERSION, TABLES, Column
 from dresskit.bundle.validation import Bundle, validate_tables
 from dresskit.bundle.writing import BundleFormat, as_text, write_bundle

@@ -82,6 +82,7 @@ def _episodes_check(
         "last_follow_up_date",
         "on or after admission_date",
     )
+    _death_date_check(episodes, problems)
     problems.rows(
         "episodes",
         episodes,
@@ -89,6 +90,40 @@ def _episodes_check(
         < pl.col("onset_date") - pl.duration(days=ADMISSION_DAYS_BEFORE_ONSET),
         "admission_date",
         f"no earlier than {ADMISSION_DAYS_BEFORE_ONSET} days before onset_date",
+    )
+
+
+def _death_date_check(episodes: pl.DataFrame, problems: ProblemCollector) -> None:
+    """Check ``death_date``: required when the outcome is ``died``, empty otherwise, dated.
+
+    The date of death dates the competing event of every time-to-event outcome
+    (clinical-reference.md §10; docs/data-format.md). It lies between onset and the last
+    follow-up: a record does not follow a patient beyond death, and a reaction cannot kill
+    before it begins.
+    """
+    died = pl.col("outcome") == "died"
+    death = pl.col("death_date")
+    problems.rows_many(
+        "episodes",
+        episodes,
+        [
+            (
+                died & death.is_null(),
+                "death_date",
+                "a date of death as YYYY-MM-DD (required when outcome is 'died')",
+            ),
+            (
+                ~died & death.is_not_null(),
+                "death_date",
+                "empty unless outcome is 'died' (a date of death only for a patient who died)",
+            ),
+            (
+                death > pl.col("last_follow_up_date"),
+                "death_date",
+                "on or before last_follow_up_date",
+            ),
+            (death < pl.col("onset_date"), "death_date", "on or after onset_date"),
+        ],
     )
 
 

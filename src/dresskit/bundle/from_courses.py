@@ -216,6 +216,7 @@ def course_tables(
                 admission_date=episode.admission,
                 outcome=episode.outcome.value,
                 last_follow_up_date=episode.last_follow_up,
+                death_date=episode.death,
             )
         )
         exposures, assessments = _drug_rows(course)

@@ -169,6 +169,9 @@ TABLES: Final[Mapping[str, tuple[Column, ...]]] = {
             ("recovered", "died", "lost_to_follow_up", "transferred", "ongoing"),
         ),
         Column("last_follow_up_date", "date", True),
+        # Required when outcome is 'died', empty otherwise, on or before last_follow_up_date
+        # (checked in dresskit.bundle.checks; docs/data-format.md).
+        Column("death_date", "date"),
     ),
     "drug_exposures": (
         Column("episode_id", "id", True),

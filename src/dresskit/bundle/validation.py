@@ -207,6 +207,7 @@ def _build_course(
         outcome=EpisodeOutcome(episode_row["outcome"]),
         last_follow_up=episode_row["last_follow_up_date"],
         admission=episode_row["admission_date"],
+        death=episode_row.get("death_date"),
     )
     assessments: dict[tuple[str, str], dict[str, str]] = {}
     for row in tables["drug_assessments"]:

@@ -4,10 +4,18 @@ One module per group of commands (:mod:`.scoring`, :mod:`.courses`, :mod:`.repor
 :mod:`.database`, :mod:`.exchange`, :mod:`.episodes`), all registered on the one Typer
 application of :mod:`.common`.
 
-Exit codes: 0 success; 1 a domain error (bad input, unknown instrument, a file that cannot
-be written), printed as one red line on stderr followed by the details; 2 a usage error
-(unknown option), from Typer/Click; 130 interrupted (Ctrl-C). An unexpected exception is a bug:
-one line says so, and ``DRESSKIT_DEBUG=1`` shows its traceback.
+Exit codes: 0 success; 1 a domain error (bad input, a file that cannot be read or written),
+printed as one red line on stderr followed by the details; 2 a usage error (an unknown
+command or option, a value outside an option's choices such as an unknown instrument, a
+missing or surplus argument, options that exclude each other), from Typer/Click; 130
+interrupted (Ctrl-C). An unexpected exception is a bug: one line says so, and
+``DRESSKIT_DEBUG=1`` shows its traceback.
+
+Conventions: ``-V``/``--version``; ``--json`` on every command that prints a result (machine
+output on stdout, never mixed with progress bars, which go to stderr and only to a terminal);
+``-`` reads standard input wherever a file is read. The command modules import their heavy
+dependencies (pint, polars, SQLAlchemy, the report stack) inside the commands, so that
+``dresskit --help`` and ``dresskit score`` start quickly (``bench/cli_bench.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +44,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show dresskit's version and exit.",
+        ),
     ] = False,
 ) -> None:
     """dresskit: explained clinical scores for DRESS and severe drug eruptions."""

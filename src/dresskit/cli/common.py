@@ -1,7 +1,9 @@
 """What every command shares: the Typer application, the consoles and error reporting.
 
-Exit codes: 0 success; 1 a domain error (bad input, unknown instrument), printed as one red
-line on stderr followed by the details; 2 a usage error (unknown option), from Typer/Click.
+Exit codes: 0 success; 1 a domain error (bad input, a file that cannot be read), printed as
+one red line on stderr followed by the details; 2 a usage error (unknown option or command, an
+option value outside its choices, a missing or surplus argument), from Typer/Click or
+:func:`usage_error`.
 Every command runs inside :func:`guard`: no failure ends in a traceback (a file-system error
 is one line naming the path, Ctrl-C is "interrupted" with exit code 130, anything else is
 reported as a bug in one line). Text from data is printed through :func:`safe_text`.
@@ -13,8 +15,8 @@ import errno
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,6 +27,8 @@ from dresskit.errors import DresskitError, InputErrors, InputWarning
 from dresskit.printable import printable
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from dresskit.bundle import ReadLimits
 
 
@@ -117,21 +121,87 @@ def domain_errors() -> Iterator[None]:
 
 
 def print_json(data: Any) -> None:
-    """Write ``data`` as indented JSON to standard output."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Write ``data`` as indented JSON to standard output (dates as ISO text)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_value) + "\n")
+
+
+def _json_value(value: object) -> object:
+    """Dates and times as ISO 8601 text; anything else a JSON encoder cannot write, as text."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
+
+
+def usage_error(message: str, *, option: str | None = None) -> NoReturn:
+    """Refuse the command line as Click does: ``Error: ...`` after the usage line, exit 2.
+
+    For what the options' declarations cannot say (one of two arguments, an option that
+    needs another); values outside a fixed list are refused by ``click.Choice`` already.
+    """
+    raise typer.BadParameter(message, param_hint=None if option is None else f"'{option}'")
+
+
+def progress(*, show: bool = True) -> Progress | nullcontext[None]:
+    """Return a progress display on standard error, only for a person at a terminal.
+
+    ``show=False`` (``--json``) and a standard error that is not a terminal (a pipe, a log
+    file, a test) get none: machine output and logs stay free of bars and escape codes.
+    Steps that can take more than a second use it: reading and validating a bundle,
+    importing, exporting, building a report.
+
+    Returns
+    -------
+    rich.progress.Progress or contextlib.nullcontext
+        Enter it with ``with``; :func:`step` reports on either.
+    """
+    if not (show and stderr.is_terminal):
+        return nullcontext()
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+
+
+def step(
+    display: Progress | None, description: str, done: int = 0, total: int | None = None
+) -> None:
+    """Show ``description`` (and ``done`` of ``total``) on ``display``; nothing without one."""
+    if display is None:
+        return
+    count = "" if total is None else f"{done}/{total}"  # an unknown total: the spinner only
+    if not display.tasks:
+        display.add_task(description, total=total, completed=done, count=count)
+        return
+    task = display.tasks[0].id
+    display.update(task, description=description, completed=done, total=total, count=count)
 
 
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="Database URL or SQLite file (default: DRESSKIT_DATABASE_URL, else the embedded "
         "SQLite registry in the user's data folder).",
     ),
 ]
 UserOption = Annotated[
     str | None,
-    typer.Option("--user", help="Who does this, for the audit trail (default: DRESSKIT_USER)."),
+    typer.Option(
+        "--user",
+        metavar="NAME",
+        help="Who does this, for the audit trail (default: DRESSKIT_USER).",
+    ),
+]
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on standard output.")
 ]
 
 # Input limits (docs/data-format.md, "Limits"; docs/security.md): raised for a larger trusted
@@ -141,6 +211,7 @@ MaxInputBytesOption = Annotated[
     typer.Option(
         "--max-input-bytes",
         min=1,
+        metavar="BYTES",
         help="Largest input accepted, in bytes: a bundle's files together once uncompressed "
         "(default 2 GiB), a FHIR JSON file (256 MiB), a score input (1 MiB).",
     ),
@@ -150,6 +221,7 @@ MaxArchiveMembersOption = Annotated[
     typer.Option(
         "--max-archive-members",
         min=1,
+        metavar="N",
         help="Most members a .zip bundle or .xlsx workbook may hold (default 1000).",
     ),
 ]
@@ -158,6 +230,7 @@ MaxCompressionRatioOption = Annotated[
     typer.Option(
         "--max-compression-ratio",
         min=1.0,
+        metavar="RATIO",
         help="Highest uncompressed/compressed size ratio of a .zip or .xlsx member larger "
         "than 1 MiB (default 100).",
     ),

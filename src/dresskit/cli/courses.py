@@ -1,13 +1,17 @@
-"""Commands on bundles and courses: ``examples``, ``validate`` and ``course``."""
+"""Commands on bundles and courses: ``examples``, ``validate`` and ``course``.
+
+Heavy modules (polars, the bundle and course code, the scores) are imported inside the
+commands, so that ``dresskit --help`` and ``dresskit score`` start without them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.table import Table
 
 from dresskit.cli.common import (
+    JsonOption,
     MaxArchiveMembersOption,
     MaxCompressionRatioOption,
     MaxInputBytesOption,
@@ -15,22 +19,37 @@ from dresskit.cli.common import (
     domain_errors,
     print_json,
     print_warnings,
+    progress,
     read_limits,
     safe_text,
     stdout,
+    step,
+    usage_error,
 )
-from dresskit.course.summary import CourseSummary
-from dresskit.datasets import load_published_cases
-from dresskit.errors import InputError
-from dresskit.scoring.catalogue import score_case
-from dresskit.scoring.rendering import result_as_dict
+from dresskit.display_units import display_unit
+
+if TYPE_CHECKING:
+    from dresskit.course.summary import CourseSummary
+
+IndexOption = Annotated[
+    str,
+    typer.Option(metavar="EVENT", help="Day 0: ivig, steroid, onset, admission or an agent name."),
+]
 
 
 @app.command()
-def examples(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
-) -> None:
-    """Score the bundled published cases and compare with the authors' numbers."""
+def examples(as_json: JsonOption = False) -> None:
+    """Score the bundled published cases and explain where dresskit and the authors differ.
+
+    The authors' number is set beside dresskit's (with the range still reachable when the
+    paper leaves items unstated); a case where they differ is explained underneath.
+    """
+    from rich.table import Table
+
+    from dresskit.datasets import load_published_cases
+    from dresskit.scoring.catalogue import score_case
+    from dresskit.scoring.rendering import result_as_dict
+
     with domain_errors():
         rows = []
         for case in load_published_cases():
@@ -44,6 +63,8 @@ def examples(
                         "citation": case.citation,
                         "reported_total": case.reported_total,
                         "reported_class": case.reported_class,
+                        "agrees": not _differs(case, results[0]),
+                        "reason": case.reason,
                         "results": [result_as_dict(r) for r in results],
                     }
                     for case, results in rows
@@ -51,12 +72,14 @@ def examples(
             )
             return
         table = Table(
-            title="Published cases scored by dresskit (authors' number vs. dresskit's)",
+            title="Published cases scored by dresskit (the authors' number and dresskit's)",
             title_justify="left",
         )
         table.add_column("Case", no_wrap=True)
         table.add_column("Authors", no_wrap=True)
-        table.add_column("dresskit (if unknowns answered)")
+        table.add_column("dresskit (reachable if unknowns answered)")
+        table.add_column("Agree?", no_wrap=True)
+        differing = []
         for number, (case, results) in enumerate(rows, start=1):
             for result in results:
                 authors = " ".join(
@@ -67,12 +90,30 @@ def examples(
                 reach = ""
                 if result.reachable_total is not None and result.unknown_items:
                     reach = f" ({result.reachable_total[0]}..{result.reachable_total[1]})"
+                differs = _differs(case, result)
+                if differs:
+                    differing.append((number, case))
                 table.add_row(
                     f"[{number}] {safe_text(case.id)}",
                     safe_text(authors),
                     safe_text(f"{result.total} {result.classification}{reach}"),
+                    "[yellow]differ, see below[/]" if differs else "yes",
                 )
         stdout.print(table)
+        agreeing = len(rows) - len(differing)
+        stdout.print(
+            f"dresskit gives the authors' number in {agreeing} of {len(rows)} cases. Where they "
+            "differ, the paper leaves items unstated that the authors' number needs; dresskit "
+            "scores only the stated facts, never guesses, and shows the range the authors' "
+            "number lies in."
+        )
+        reasons = Table(title="Why they differ", title_justify="left", show_lines=True)
+        reasons.add_column("Case", no_wrap=True)
+        reasons.add_column("Reason")
+        for number, case in differing:
+            reasons.add_row(f"[{number}] {safe_text(case.id)}", safe_text(case.reason or ""))
+        stdout.print(reasons)
+        stdout.print("[dim]Sources:[/]")
         for number, (case, _) in enumerate(rows, start=1):
             stdout.print(f"[dim][{number}] {safe_text(case.citation)}[/]")
         stdout.print(
@@ -81,20 +122,43 @@ def examples(
         )
 
 
+def _differs(case: Any, result: Any) -> bool:
+    """Whether dresskit's total or class differs from what the authors reported."""
+    total_differs = case.reported_total is not None and result.total != case.reported_total
+    class_differs = case.reported_class is not None and result.classification != case.reported_class
+    return bool(total_differs or class_differs)
+
+
 @app.command()
 def validate(
-    bundle: Annotated[str, typer.Argument(help="Bundle folder, .zip or .xlsx.")],
+    bundle: Annotated[str, typer.Argument(metavar="BUNDLE", help="Bundle folder, .zip or .xlsx.")],
+    as_json: JsonOption = False,
     max_input_bytes: MaxInputBytesOption = None,
     max_archive_members: MaxArchiveMembersOption = None,
     max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
     """Check a bundle and report every problem (file, row, column, value, what is accepted)."""
-    from dresskit.bundle import read_bundle
-
     with domain_errors():
         limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
-        loaded = read_bundle(bundle, limits=limits)
+        with progress(show=not as_json) as display:
+            step(display, f"reading and validating {safe_text(bundle)}")
+            from dresskit.bundle import read_bundle
+
+            loaded = read_bundle(bundle, limits=limits)
         episodes = loaded.episode_ids()
+        if as_json:
+            print_json(
+                {
+                    "bundle": bundle,
+                    "valid": True,
+                    "patients": loaded.patients.height,
+                    "episodes": len(episodes),
+                    "observations": loaded.observations.height,
+                    "treatment_rows": loaded.treatments.height,
+                    "warnings": [warning.message for warning in loaded.warnings],
+                }
+            )
+            return
         stdout.print(
             f"[green]valid[/]: {safe_text(bundle)} - {loaded.patients.height} patients, "
             f"{len(episodes)} episodes, {loaded.observations.height} observations, "
@@ -143,8 +207,39 @@ def _load_course(
     return _load(source, limits=limits).course(episode_id)
 
 
-def _value(number: float | None, digits: int = 1) -> str:
-    return "" if number is None else f"{number:.{digits}f}".rstrip("0").rstrip(".")
+def _value(number: float | None) -> str:
+    """Write a number as the JSON output holds it; unknown as an empty cell.
+
+    The shortest text that reads back as the same number (``repr``), without a trailing
+    ``.0``: ALT 270.0 -> ``270``, BSA 70.0 -> ``70``, 0.0 -> ``0``, 38.5 -> ``38.5``. It is
+    never rounded, so the text table and ``--json`` always agree.
+
+    Examples
+    --------
+    >>> [_value(v) for v in (270.0, 70, 0.0, -0.0, 38.5, 1.14, None)]
+    ['270', '70', '0', '0', '38.5', '1.14', '']
+    """
+    if number is None:
+        return ""
+    text = repr(float(number) + 0.0)  # + 0.0: -0.0 prints as 0
+    return text.removesuffix(".0")
+
+
+#: The day-by-day table: (name, unit as printed, from dresskit.display_units) -> the key of
+#: the day in ``course --json``. Each cell prints the JSON value itself (:func:`_value`).
+DAY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("Day", "", "day"),
+    ("Tmax", display_unit("Cel"), "max_temperature_cel"),
+    ("ALT", display_unit("U/L"), "alt_u_per_l"),
+    ("Eos", display_unit("10*9/L"), "eosinophils_10e9_per_l"),
+    ("Itch", "NRS", "itch_nrs"),
+    ("Rash", "% BSA", "rash_bsa_pct"),
+    ("IgE", display_unit("kU/L"), "total_ige_ku_per_l"),
+    ("Steroid", "mg/day", "prednisone_equivalent_mg"),
+    ("Steroid", "mg/kg/day", "prednisone_equivalent_mg_per_kg"),
+    ("IVIG", "g/kg", "ivig_g_per_kg"),
+    ("IVIG", "g", "ivig_g"),
+)
 
 
 @app.command()
@@ -158,33 +253,34 @@ def course(
         ),
     ],
     db: Annotated[
-        str | None, typer.Option("--db", help="Read the episode from this registry.")
+        str | None,
+        typer.Option("--db", metavar="URL", help="Read the episode from this registry."),
     ] = None,
-    index: Annotated[
-        str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
-    ] = "ivig",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    index: IndexOption = "ivig",
+    as_json: JsonOption = False,
     max_input_bytes: MaxInputBytesOption = None,
     max_archive_members: MaxArchiveMembersOption = None,
     max_compression_ratio: MaxCompressionRatioOption = None,
 ) -> None:
     """Show one episode day by day, with outcomes counted from the index event."""
-    from dresskit.course.summary import summarise_course, summary_as_dict
-
+    if db is not None and len(arguments) == 1:
+        source, episode_id = db, arguments[0]
+    elif db is None and len(arguments) == 2:
+        source, episode_id = arguments
+    else:
+        usage_error(
+            f"expected BUNDLE EPISODE_ID, or EPISODE_ID with --db URL; got {len(arguments)} "
+            "argument(s)"
+        )
     with domain_errors():
-        if db is not None and len(arguments) == 1:
-            source, episode_id = db, arguments[0]
-        elif db is None and len(arguments) == 2:
-            source, episode_id = arguments
-        else:
-            raise InputError(
-                "arguments",
-                " ".join(arguments),
-                "BUNDLE EPISODE_ID, or EPISODE_ID with --db URL",
-            )
         limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
-        course = _load_course(source, episode_id, database=db is not None, limits=limits)
-        summary = summarise_course(course, index=index)
+        with progress(show=not as_json) as display:
+            step(display, f"reading episode {safe_text(episode_id)}")
+            course = _load_course(source, episode_id, database=db is not None, limits=limits)
+            step(display, "summarising the course")
+            from dresskit.course.summary import summarise_course, summary_as_dict
+
+            summary = summarise_course(course, index=index)
         if as_json:
             print_json(summary_as_dict(summary))
             return
@@ -193,6 +289,10 @@ def course(
 
 def _show_course(summary: CourseSummary, index: str) -> None:
     """Render one episode's summary: days, outcomes, scores, drugs, steroid response."""
+    from rich.table import Table
+
+    from dresskit.course.summary import summary_as_dict
+
     episode = summary.course.episode
     stdout.print(
         f"[bold]Episode {safe_text(episode.episode_id)}[/] "
@@ -201,45 +301,45 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         f" (last follow-up {episode.last_follow_up}); day 0 = {safe_text(index)} on "
         f"{summary.index_date}"
     )
+    # The cells come from the same data as --json, so the two cannot disagree. A number is
+    # never cut or wrapped: a column without any value is left out (and named below), the
+    # headings take two lines (name, unit), and a table wider than the terminal is printed
+    # whole (the terminal wraps it) rather than squeezed.
+    days = cast("list[dict[str, Any]]", summary_as_dict(summary)["days"])
+    shown = [column for column in DAY_COLUMNS if any(day[column[2]] is not None for day in days)]
+    empty = [
+        f"{name} {unit}".strip()
+        for name, unit, key in DAY_COLUMNS
+        if (name, unit, key) not in shown
+    ]
     table = Table(title="Day by day", title_justify="left")
-    table.add_column("Date", no_wrap=True)
-    for column in (
-        "Day",
-        "Tmax °C",
-        "ALT U/L",
-        "Eos 10⁹/L",
-        "NRS",
-        "BSA %",
-        "Steroid mg PE (mg/kg)",
-        "IVIG",
-        "Biologic",
-    ):
-        table.add_column(column, justify="right")
-    for day in summary.days:
-        steroid = ""
-        if day.prednisone_equivalent_mg is not None:
-            steroid = _value(day.prednisone_equivalent_mg)
-            if day.prednisone_equivalent_mg_per_kg is not None:
-                steroid += f" ({_value(day.prednisone_equivalent_mg_per_kg, 2)})"
-        ivig = ""
-        if day.ivig_g_per_kg is not None:
-            ivig = f"{_value(day.ivig_g_per_kg, 2)} g/kg"
-        elif day.ivig_g is not None:
-            ivig = f"{_value(day.ivig_g)} g"
-        table.add_row(
-            day.on.isoformat(),
-            str(day.day),
-            _value(day.max_temperature_cel),
-            _value(day.alt_u_per_l, 0),
-            _value(day.eosinophils_10e9_per_l, 2),
-            _value(day.itch_nrs, 0),
-            _value(day.rash_bsa_pct, 0),
-            steroid,
-            ivig,
-            safe_text(", ".join(day.biologics)),
-        )
-    stdout.print(table)
-    stdout.print("[dim]PE = prednisone equivalent (clinical-reference.md §8)[/]")
+    table.add_column("Date", no_wrap=True, min_width=10)
+    width = 10 + 4
+    for name, unit, key in shown:
+        widest = max(len(name), len(unit), *(len(_value(day[key])) for day in days))
+        table.add_column(f"{name}\n{unit}", justify="right", no_wrap=True, min_width=widest)
+        width += widest + 3
+    given = [", ".join([*day["steroid_agents"], *day["biologics"]]) for day in days]
+    drugs = min(max((len(text) for text in given), default=0), 40)
+    table.add_column("Drugs given", justify="left", min_width=max(drugs, 5))
+    for day, text in zip(days, given, strict=True):
+        table.add_row(str(day["date"]), *(_value(day[key]) for _, _, key in shown), safe_text(text))
+    # rich never prints wider than its console: a console as wide as the table, just for it.
+    from rich.console import Console
+
+    wide = Console(
+        width=max(stdout.width, width + max(drugs, 5) + 4),
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+    wide.print(table)
+    if empty:
+        stdout.print(f"[dim]No data for: {', '.join(empty)}.[/]")
+    stdout.print(
+        "[dim]Steroid = prednisone equivalent of the systemic steroids that day "
+        "(clinical-reference.md §8); an empty cell: not measured or not given.[/]"
+    )
     outcomes = Table(title=f"Outcomes from day 0 ({safe_text(index)})", title_justify="left")
     for column in ("Outcome", "Result", "Definition"):
         outcomes.add_column(column)
@@ -306,7 +406,7 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         dose = (
             ""
             if flare.prednisone_equivalent_mg is None
-            else f" at {_value(flare.prednisone_equivalent_mg)} mg/day PE"
+            else f" at {_value(flare.prednisone_equivalent_mg)} mg/day prednisone equivalent"
         )
         taper = " during taper" if flare.during_taper else ""
         stdout.print(
@@ -317,6 +417,6 @@ def _show_course(summary: CourseSummary, index: str) -> None:
         total = summary.ivig
         stdout.print(
             f"IVIG: {total.days} day(s), total "
-            f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg, 2)} g/kg"
+            f"{'unknown' if total.g_per_kg is None else _value(total.g_per_kg)} g/kg"
             + "".join(f"; {safe_text(remark)}" for remark in total.remarks)
         )

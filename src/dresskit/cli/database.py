@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from dresskit.cli.common import DbOption, app, domain_errors, safe_text, stderr, stdout
+from dresskit.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    domain_errors,
+    print_json,
+    safe_text,
+    stderr,
+    stdout,
+)
 from dresskit.printable import printable
 
 db_app = typer.Typer(help="Create, upgrade and inspect the registry database.")
@@ -36,13 +45,23 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 @db_app.command("status")
-def db_status(db: DbOption = None) -> None:
+def db_status(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show the database, its schema revision and the newest one."""
     from dresskit.registry.db import engine_for
     from dresskit.registry.migrate import schema_status
 
     with domain_errors():
         status = schema_status(engine_for(db))
+        if as_json:
+            print_json(
+                {
+                    "database": status.url,
+                    "revision": status.current,
+                    "newest": status.head,
+                    "up_to_date": status.up_to_date,
+                }
+            )
+            return
         state = "up to date" if status.up_to_date else "needs `dresskit db upgrade`"
         stdout.print(
             f"{safe_text(status.url)}: revision {status.current or 'none (not initialised)'}, "
@@ -53,14 +72,37 @@ def db_status(db: DbOption = None) -> None:
 @audit_app.command("log")
 def audit_log(
     db: DbOption = None,
-    last: Annotated[int, typer.Option(help="Show the last N records (0: all).")] = 20,
+    last: Annotated[
+        int, typer.Option(metavar="N", min=0, help="Show the last N records (0: all).")
+    ] = 20,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the audit records, newest last, and the newest hash (note it to check later)."""
+    from rich.table import Table
+
     from dresskit.registry import audit
     from dresskit.registry.db import engine_for
 
     with domain_errors():
         rows = audit.records(engine_for(db), limit=last or None)
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": record.id,
+                        "at": record.at.isoformat(timespec="seconds"),
+                        "actor": record.actor,
+                        "action": record.action,
+                        "entity": record.entity,
+                        "entity_id": record.entity_id,
+                        "before": None if record.before is None else json.loads(record.before),
+                        "after": None if record.after is None else json.loads(record.after),
+                        "hash": record.hash,
+                    }
+                    for record in rows
+                ]
+            )
+            return
         table = Table(title="Audit trail", title_justify="left")
         for column in ("#", "when", "who", "action", "what", "change"):
             table.add_column(column)
@@ -85,8 +127,12 @@ def audit_log(
 def audit_verify(
     db: DbOption = None,
     head: Annotated[
-        str | None, typer.Option(help="A newest hash noted earlier, to detect cut-off records.")
+        str | None,
+        typer.Option(
+            metavar="HASH", help="A newest hash noted earlier, to detect cut-off records."
+        ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Recompute the hash chain; exit 1 if any record was edited, inserted or deleted."""
     from dresskit.registry import audit
@@ -94,6 +140,18 @@ def audit_verify(
 
     with domain_errors():
         check = audit.verify(engine_for(db), expected_head=head)
+    if as_json:
+        print_json(
+            {
+                "intact": check.intact,
+                "checked": check.checked,
+                "broken_at": check.broken_at,
+                "reason": check.reason or None,
+            }
+        )
+        if not check.intact:
+            raise typer.Exit(1)
+        return
     if not check.intact:
         stderr.print(f"[bold red]audit trail broken[/]: {check.reason}")
         raise typer.Exit(1)

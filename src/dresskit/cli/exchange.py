@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from dresskit.cli.common import (
     DbOption,
+    JsonOption,
     MaxArchiveMembersOption,
     MaxCompressionRatioOption,
     MaxInputBytesOption,
@@ -16,16 +17,20 @@ from dresskit.cli.common import (
     actor_name,
     app,
     domain_errors,
+    print_json,
     print_warnings,
+    progress,
     read_limits,
     safe_text,
     stdout,
+    step,
+    usage_error,
 )
 from dresskit.errors import InputError
 
 
 def _read_any(source: str, format: str, limits: Any = None, json_bytes: int | None = None) -> Any:
-    """Read a bundle, a FHIR R4 Bundle (.json) or REDCap records (.csv with --format redcap).
+    """Read a bundle, a FHIR R4 Bundle (.json, or ``-``: standard input) or REDCap records.
 
     ``limits``: the :class:`~dresskit.bundle.ReadLimits` of bundle and REDCap files;
     ``json_bytes``: the size limit of a FHIR file (default 256 MiB).
@@ -34,7 +39,9 @@ def _read_any(source: str, format: str, limits: Any = None, json_bytes: int | No
         from dresskit.registry.redcap import read_redcap_files
 
         return read_redcap_files(Path(source), limits=limits)
-    if format == "fhir" or (format == "auto" and source.endswith(".json")):
+    if source == "-" and format in ("bundle", "redcap"):
+        usage_error(f"standard input (-) carries a FHIR JSON Bundle, not {format}: give a path")
+    if format == "fhir" or (format == "auto" and (source.endswith(".json") or source == "-")):
         from dataclasses import replace
 
         from dresskit.json_input import FHIR_JSON_LIMITS
@@ -55,13 +62,19 @@ def _read_any(source: str, format: str, limits: Any = None, json_bytes: int | No
 def import_(
     source: Annotated[
         str,
-        typer.Argument(help="Bundle folder/.zip/.xlsx, FHIR R4 Bundle .json, or REDCap CSV."),
+        typer.Argument(
+            metavar="PATH",
+            help="Bundle folder/.zip/.xlsx, FHIR R4 Bundle .json (- for standard input), or "
+            "REDCap CSV.",
+        ),
     ],
     db: DbOption = None,
     format: Annotated[
-        str, typer.Option(help="auto (by the file), bundle, fhir or redcap.")
+        Literal["auto", "bundle", "fhir", "redcap"],
+        typer.Option(metavar="FORMAT", help="auto (by the file), bundle, fhir or redcap."),
     ] = "auto",
     user: UserOption = None,
+    as_json: JsonOption = False,
     max_input_bytes: MaxInputBytesOption = None,
     max_archive_members: MaxArchiveMembersOption = None,
     max_compression_ratio: MaxCompressionRatioOption = None,
@@ -72,8 +85,24 @@ def import_(
 
     with domain_errors():
         limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
-        bundle = _read_any(source, format, limits, max_input_bytes)
-        report = import_bundle(engine_for(db), bundle, actor=actor_name(user), source=source)
+        with progress(show=not as_json) as display:
+            step(display, f"reading and validating {safe_text(source)}", 0, 2)
+            bundle = _read_any(source, format, limits, max_input_bytes)
+            step(display, "writing to the registry", 1, 2)
+            report = import_bundle(engine_for(db), bundle, actor=actor_name(user), source=source)
+        if as_json:
+            print_json(
+                {
+                    "source": source,
+                    "changed_nothing": report.changed_nothing,
+                    "patients": report.patients,
+                    "episodes": report.episodes,
+                    "unchanged": report.unchanged,
+                    "rows": dict(report.rows),
+                    "warnings": [warning.message for warning in bundle.warnings],
+                }
+            )
+            return
         if report.changed_nothing:
             stdout.print(
                 f"[green]unchanged[/]: the registry already holds all {report.unchanged} "
@@ -115,22 +144,27 @@ def _check_export_choice(
 ) -> None:
     """Refuse an export whose kind is not said, or options that would be ignored (exit 2)."""
     if deidentify and identified:
-        raise typer.BadParameter("--deidentify and --identified exclude each other: choose one")
+        usage_error("--deidentify and --identified exclude each other: choose one")
     if not deidentify and not identified:
-        raise typer.BadParameter(
+        usage_error(
             "say which copy to export: --deidentify (researchers' copy: pseudonyms, codes, "
             "relative dates) or --identified (ids, names and dates, recorded in the audit)"
         )
     for option, value in (("--dates", dates), ("--key-file", key)):
         if value is not None and not deidentify:
-            raise typer.BadParameter(f"{option} applies only with --deidentify (it was not used)")
+            usage_error(f"{option} applies only with --deidentify (it was not used)")
 
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="Folder (or .zip / .xlsx / .json) to write.")],
+    out: Annotated[
+        Path, typer.Argument(metavar="PATH", help="Folder (or .zip / .xlsx / .json) to write.")
+    ],
     db: DbOption = None,
-    format: Annotated[str, typer.Option(help="bundle, fhir or redcap.")] = "bundle",
+    format: Annotated[
+        Literal["bundle", "fhir", "redcap"],
+        typer.Option(metavar="FORMAT", help="bundle, fhir or redcap."),
+    ] = "bundle",
     deidentify: Annotated[
         bool,
         typer.Option(
@@ -147,14 +181,21 @@ def export(
         ),
     ] = False,
     dates: Annotated[
-        str | None,
-        typer.Option(help="With --deidentify: relative (days from onset, default) or shifted."),
+        Literal["relative", "shifted"] | None,
+        typer.Option(
+            metavar="KIND",
+            help="With --deidentify: relative (days from onset, default) or shifted.",
+        ),
     ] = None,
     key_file: Annotated[
         Path | None,
-        typer.Option(help="With --deidentify: the secret key (else DRESSKIT_DEIDENTIFY_KEY)."),
+        typer.Option(
+            metavar="PATH",
+            help="With --deidentify: the secret key (else DRESSKIT_DEIDENTIFY_KEY).",
+        ),
     ] = None,
     user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Export the registry (validated on the way out); the export is recorded in the audit.
 
@@ -165,18 +206,16 @@ def export(
     from dresskit.registry.store import left_out_episodes, load_bundle
 
     _check_export_choice(deidentify=deidentify, identified=identified, dates=dates, key=key_file)
-    with domain_errors():
-        if format not in ("bundle", "fhir", "redcap"):
-            raise InputError("format", format, "bundle, fhir or redcap")
-        if deidentify and format != "bundle":
-            raise InputError("format", format, "bundle with --deidentify (CSV tables)")
-        if deidentify and out.suffix.lower() not in ("", ".zip"):
-            raise InputError("OUT", str(out), "a folder or a .zip with --deidentify")
-        if dates not in (None, "relative", "shifted"):
-            raise InputError("--dates", dates, "relative or shifted")
+    if deidentify and format != "bundle":
+        usage_error("--deidentify writes a bundle (CSV tables): leave --format out")
+    if deidentify and out.suffix.lower() not in ("", ".zip"):
+        usage_error("a folder or a .zip with --deidentify", option="PATH")
+    with domain_errors(), progress(show=not as_json) as display:
+        step(display, "reading the registry", 0, 2)
         engine = engine_for(db)
         bundle = load_bundle(engine)
         left_out = left_out_episodes(bundle)
+        step(display, f"validating and writing {safe_text(out)}", 1, 2)
 
         def record_export() -> None:
             """Write the audit record once the export is complete, before it is in place."""
@@ -204,7 +243,7 @@ def export(
             tables = make_deidentified(
                 bundle,
                 key=_deidentify_key(key_file),
-                dates=dates or "relative",  # type: ignore[arg-type]
+                dates=dates or "relative",
             )
             write_deidentified(tables, out, on_ready=record_export)
         elif format == "fhir":
@@ -220,6 +259,19 @@ def export(
 
             kind = "zip" if out.suffix == ".zip" else "xlsx" if out.suffix == ".xlsx" else "folder"
             write_bundle(bundle, out, format=kind, on_ready=record_export)  # type: ignore[arg-type]
+        step(display, "done", 2, 2)
+        if as_json:
+            print_json(
+                {
+                    "out": str(out),
+                    "format": format,
+                    "deidentified": deidentify,
+                    "episodes": bundle.episodes.height,
+                    "episodes_left_out": left_out,
+                    "warnings": [warning.message for warning in bundle.warnings],
+                }
+            )
+            return
         what = "de-identified " if deidentify else ""
         stdout.print(
             f"[green]exported[/]: {bundle.episodes.height} episodes, {what}{format}, to "

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 import typer
 
-from dresskit.atomic import atomic_folder
 from dresskit.cli.common import (
+    JsonOption,
     MaxArchiveMembersOption,
     MaxCompressionRatioOption,
     MaxInputBytesOption,
     app,
     domain_errors,
+    print_json,
+    progress,
     read_limits,
     safe_text,
-    stderr,
     stdout,
+    step,
+    usage_error,
 )
-from dresskit.cli.courses import _load
+from dresskit.cli.courses import IndexOption, _load
 from dresskit.errors import InputError
+
+
+class FigureFormat(StrEnum):
+    """A file format of the report's figures: vector SVG and PDF, PNG at 300 dpi."""
+
+    svg = "svg"
+    pdf = "pdf"
+    png = "png"
 
 
 def _published(name: str, index: str) -> dict[str, Any]:
@@ -63,7 +75,8 @@ def _published(name: str, index: str) -> dict[str, Any]:
 #: Files a report folder holds: the only ones ``report`` replaces when it writes again
 #: (and what a run of an earlier version left in its staging folder ``.dresskit-report-*``).
 _REPORT_FILE = re.compile(
-    r"report\.(?:html|pdf)|tables/[A-Za-z0-9_]+\.(?:csv|xlsx)|figures/[A-Za-z0-9_.-]+\.png"
+    r"report\.(?:html|pdf)|definitions\.html|tables/[A-Za-z0-9_]+\.(?:csv|xlsx)"
+    r"|figures/[A-Za-z0-9_.-]+\.(?:png|svg|pdf)"
     r"|\.dresskit-report-[A-Za-z0-9_]+/.+"
 )
 
@@ -77,24 +90,40 @@ def _report_file(path: PurePosixPath) -> bool:
 def report(
     bundle: Annotated[
         str | None,
-        typer.Argument(help="Bundle folder, .zip or .xlsx, or a registry URL (or use --db)."),
+        typer.Argument(
+            metavar="[BUNDLE]",
+            help="Bundle folder, .zip or .xlsx, or a registry URL (or use --db).",
+        ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the report and its tables.")
+        Path,
+        typer.Option("--out", metavar="FOLDER", help="Folder for the report and its tables."),
     ] = Path("report"),
     db: Annotated[
-        str | None, typer.Option("--db", help="Report on this registry instead of a bundle.")
+        str | None,
+        typer.Option("--db", metavar="URL", help="Report on this registry instead of a bundle."),
     ] = None,
-    index: Annotated[
-        str, typer.Option(help="Day 0: ivig, steroid, onset, admission or an agent name.")
-    ] = "ivig",
+    index: IndexOption = "ivig",
     compare: Annotated[
         str | None,
-        typer.Option(help="A published table to compare with (sim2022_table1)."),
+        typer.Option(metavar="TABLE", help="A published table to compare with (sim2022_table1)."),
     ] = None,
     timeline: Annotated[
         list[str] | None,
-        typer.Option(help="Episode to draw a timeline of (repeat; default: all if <= 3)."),
+        typer.Option(
+            metavar="EPISODE_ID",
+            help="Episode to draw a timeline of (repeat; default: all if <= 3).",
+        ),
+    ] = None,
+    figure_format: Annotated[
+        list[FigureFormat] | None,
+        typer.Option(
+            "--figure-format",
+            metavar="FORMAT",
+            help="Figure files to write (repeat): svg, pdf (vector) and png (300 dpi); "
+            "default all three.",
+            show_default=False,
+        ),
     ] = None,
     pdf: Annotated[bool, typer.Option(help="Also lay the report out as PDF.")] = True,
     per_episode: Annotated[
@@ -103,12 +132,18 @@ def report(
     ] = True,
     response_limit: Annotated[
         int,
-        typer.Option(help="Classify steroid response per episode up to this many episodes."),
+        typer.Option(
+            metavar="N",
+            help="Classify steroid response per episode up to this many episodes.",
+        ),
     ] = 2000,
     swimmer_lanes: Annotated[
         int,
-        typer.Option(help="Episodes in the swimmer plot (the longest follow-ups first)."),
+        typer.Option(
+            metavar="N", help="Episodes in the swimmer plot (the longest follow-ups first)."
+        ),
     ] = 60,
+    as_json: JsonOption = False,
     max_input_bytes: MaxInputBytesOption = None,
     max_archive_members: MaxArchiveMembersOption = None,
     max_compression_ratio: MaxCompressionRatioOption = None,
@@ -120,21 +155,26 @@ def report(
     """
     from datetime import UTC, datetime
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from dresskit.analysis.rendering import (
+        DEFINITIONS_FILE,
         csv,
+        definitions_html,
         draw_figures,
+        pdf_engine,
         render_html,
         render_pdf,
         report_tables,
         xlsx,
     )
     from dresskit.analysis.report import build_report
+    from dresskit.atomic import atomic_folder
 
+    if (bundle is None) == (db is None):
+        usage_error("give a bundle or --db URL (one of the two)")
+    formats = tuple(dict.fromkeys(str(each) for each in figure_format or FigureFormat))
     with domain_errors():
-        if (bundle is None) == (db is None):
-            raise InputError("BUNDLE", bundle, "a bundle or --db URL (one of the two)")
+        if pdf:
+            pdf_engine()  # say what to install before the work, not after it
         if out.exists() and not out.is_dir():
             raise InputError(
                 "--out", str(out), "a folder for the report (new, empty or an earlier report)"
@@ -144,20 +184,12 @@ def report(
         # leaves the earlier report as it was) and swapped into place when complete.
         with (
             atomic_folder(out, replaceable=_report_file) as folder,
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=stderr,
-                transient=True,
-                disable=not stderr.is_terminal,  # a log file gets no progress bar
-            ) as progress,
+            progress(show=not as_json) as display,
         ):
-            task = progress.add_task("reading the bundle", total=None)
+            step(display, "reading the bundle")
 
-            def advance(step: str, done: int = 1, total: int = 1) -> None:
-                progress.update(task, description=step, completed=done, total=total)
+            def advance(description: str, done: int = 1, total: int = 1) -> None:
+                step(display, description, done, total)
 
             limits = read_limits(max_input_bytes, max_archive_members, max_compression_ratio)
             loaded = (
@@ -171,13 +203,22 @@ def report(
                 response_limit=response_limit,
                 max_swimmer_lanes=swimmer_lanes,
                 progress=advance,
+                figure_formats=formats,
                 **published,
             )
-            figures = draw_figures(built, progress=lambda step: advance(step))
+            figures = draw_figures(
+                built,
+                progress=lambda description: advance(description),
+                figure_formats=formats,
+            )
             advance("HTML")
             generated = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-            html = render_html(built, figures, generated=generated)
+            html = render_html(
+                built, figures, generated=generated, definitions_file=DEFINITIONS_FILE
+            )
             folder.write("report.html", html.encode("utf-8"))
+            # The definitions every number of the report follows, as a page of its own.
+            folder.write(DEFINITIONS_FILE, definitions_html(version=built.version).encode())
             if pdf:
                 advance("PDF")
                 folder.write("report.pdf", render_pdf(html))
@@ -187,15 +228,36 @@ def report(
             for name, frame in tables.items():
                 folder.write(f"tables/{name}.csv", csv(frame))
                 folder.write(f"tables/{name}.xlsx", xlsx(frame, sheet=name))
+            written = 0
             for figure in figures:
-                folder.write(f"figures/{figure.name}.png", figure.png)
+                for suffix, content in figure.files.items():
+                    folder.write(f"figures/{figure.name}.{suffix}", content)
+                    written += 1
+    differing = [] if built.published is None else list(built.published.differing)
+    if as_json:
+        print_json(
+            {
+                "report": str(out / "report.html"),
+                "pdf": str(out / "report.pdf") if pdf else None,
+                "tables": sorted(str(out / "tables" / f"{name}.csv") for name in tables),
+                "figures": written,
+                "figure_formats": list(formats),
+                "differs_from_paper": [
+                    {"column": column.heading, "explanation": column.explanation}
+                    for column in differing
+                ],
+            }
+        )
+        return
     stdout.print(f"[green]report[/]: {safe_text(out / 'report.html')}")
     if pdf:
         stdout.print(f"[green]pdf[/]:    {safe_text(out / 'report.pdf')}")
     stdout.print(f"[green]tables[/]: {safe_text(out / 'tables')} ({len(tables)} tables)")
-    if built.published is not None:
-        for column in built.published.differing:
-            stdout.print(
-                f"[yellow]differs from the paper[/]: {safe_text(column.heading)}: "
-                f"{safe_text(column.explanation)}"
-            )
+    stdout.print(
+        f"[green]figures[/]: {safe_text(out / 'figures')} ({written} files: {', '.join(formats)})"
+    )
+    for column in differing:
+        stdout.print(
+            f"[yellow]differs from the paper[/]: {safe_text(column.heading)}: "
+            f"{safe_text(column.explanation)}"
+        )

@@ -5,7 +5,9 @@ Each code stores values in one canonical unit. Input units are UCUM codes conver
 
 - temperature: ``Cel``, ``[degF]``, ``K`` -> Cel
 - cell counts: ``/uL`` = ``/mm3``; ``10*3/uL`` = ``10*9/L`` -> 10^9/L
-- enzymes: ``ukat/L`` -> U/L (1 µkat/L = 60 U/L, since 1 U = 1 µmol/min)
+- enzymes: ``ukat/L`` -> U/L (1 µkat/L = 60 U/L, since 1 U = 1 µmol/min); ``[IU]/L`` = U/L
+  (the "international unit" of enzyme activity is the IUB enzyme unit, 1 µmol/min: IUPAC-IUB
+  Commission on Biochemical Nomenclature, Enzyme Nomenclature 1978; UCUM writes it ``[IU]``)
 - bilirubin and creatinine: ``umol/L`` <-> ``mg/dL`` through their molar masses
   (bilirubin 584.66 g/mol: 17.1 µmol/L = 1 mg/dL; creatinine 113.12 g/mol: 88.4 µmol/L
   = 1 mg/dL)
@@ -57,7 +59,11 @@ _CELL_COUNTS: Final = {
     "/uL": "1 / microliter",
     "/mm3": "1 / millimeter ** 3",
 }
-_ENZYME: Final = {"U/L": "enzyme_unit / liter", "ukat/L": "microkatal / liter"}
+_ENZYME: Final = {
+    "U/L": "enzyme_unit / liter",
+    "[IU]/L": "enzyme_unit / liter",
+    "ukat/L": "microkatal / liter",
+}
 _PERCENT: Final = {"%": "percent"}
 
 

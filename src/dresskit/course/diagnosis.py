@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -26,12 +26,30 @@ from dresskit.course.model import Observation, PatientCourse
 from dresskit.scoring import ScoreResult, bocquet, jscar, regiscar
 
 __all__ = [
+    "ENLARGED_NODE_SITES",
+    "RESOLUTION_DAYS",
+    "SKIN_EXTENT_OVER_PCT",
+    "SUGGESTIVE_FEATURES",
+    "UNSPECIFIED_SITE",
     "CourseScore",
     "bocquet_from_course",
     "jscar_from_course",
     "regiscar_from_course",
     "regiscar_observations",
 ]
+
+
+#: RegiSCAR item rules applied to a course (Kardaun 2007; clinical-reference.md §1.1, §11):
+#: enlarged lymph nodes at this many distinct sites or more answer "yes";
+ENLARGED_NODE_SITES: Final = 2
+#: the site counted for an enlarged-node finding that names none;
+UNSPECIFIED_SITE: Final = "unspecified site"
+#: a peak rash extent above this % BSA answers "yes";
+SKIN_EXTENT_OVER_PCT: Final = 50
+#: this many distinct rash features (facial oedema counting as oedema) answer "yes";
+SUGGESTIVE_FEATURES: Final = 2
+#: a rash cleared this many days after onset or later, or still present then, answers "yes".
+RESOLUTION_DAYS: Final = 15
 
 
 @dataclass(frozen=True)
@@ -92,11 +110,11 @@ def _eosinophils(course: PatientCourse) -> tuple[Any, tuple[str, ...]]:
 
 def _lymph_nodes(course: PatientCourse) -> tuple[str, tuple[str, ...]]:
     rows = _findings(course, "lymph_nodes")
-    enlarged = {detail or "unspecified site" for _, value, detail in rows if value == "enlarged"}
+    enlarged = {detail or UNSPECIFIED_SITE for _, value, detail in rows if value == "enlarged"}
     sources = tuple(
         f"{on} lymph_nodes {value} {detail or ''}".strip() for on, value, detail in rows
     )
-    if len(enlarged) >= 2:
+    if len(enlarged) >= ENLARGED_NODE_SITES:
         return "yes", sources
     if any(value == "normal" for _, value, _ in rows):
         return "no", sources
@@ -115,7 +133,7 @@ def _extent(course: PatientCourse) -> tuple[str, tuple[str, ...]]:
     peak = _peak(course, "rash_bsa")
     if peak is None:
         return "unknown", ()
-    return ("yes" if (peak.value or 0) > 50 else "no"), (_said(peak),)
+    return ("yes" if (peak.value or 0) > SKIN_EXTENT_OVER_PCT else "no"), (_said(peak),)
 
 
 def _suggestive(course: PatientCourse) -> tuple[Any, tuple[str, ...]]:
@@ -124,7 +142,7 @@ def _suggestive(course: PatientCourse) -> tuple[Any, tuple[str, ...]]:
     if any(value == "present" for _, value, _ in _findings(course, "facial_oedema")):
         features.add("oedema")
         sources.append("facial_oedema present")
-    if len(features) >= 2:
+    if len(features) >= SUGGESTIVE_FEATURES:
         return {"features": sorted(features)}, tuple(sources)
     # Fewer than two recorded is not "fewer than two present": the record may be incomplete.
     return "unknown", tuple(sources)
@@ -152,10 +170,14 @@ def _resolution(course: PatientCourse) -> tuple[str, tuple[str, ...]]:
     cleared = next((o for o in assessments if o.value == 0), None)
     if cleared is not None:
         days = (cleared.on - onset).days
-        return ("yes" if days >= 15 else "no"), (f"{_said(cleared)} ({days} days after onset)",)
-    lasting = [o for o in assessments if (o.on - onset).days >= 15]
+        return ("yes" if days >= RESOLUTION_DAYS else "no"), (
+            f"{_said(cleared)} ({days} days after onset)",
+        )
+    lasting = [o for o in assessments if (o.on - onset).days >= RESOLUTION_DAYS]
     if lasting:
-        return "yes", (f"{_said(lasting[0])}: rash still present 15 days after onset",)
+        return "yes", (
+            f"{_said(lasting[0])}: rash still present {RESOLUTION_DAYS} days after onset",
+        )
     return "unknown", ()
 
 

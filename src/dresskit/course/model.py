@@ -100,7 +100,12 @@ class Patient:
 
 @dataclass(frozen=True)
 class Episode:
-    """One reaction episode of a patient."""
+    """One reaction episode of a patient.
+
+    ``death`` is the date of death: known only when ``outcome`` is ``died``, on or before
+    ``last_follow_up`` (docs/data-format.md, ``episodes.death_date``). A death censors every
+    later event and competes with it (clinical-reference.md §10).
+    """
 
     episode_id: str
     patient_id: str
@@ -109,6 +114,18 @@ class Episode:
     outcome: EpisodeOutcome
     last_follow_up: date
     admission: date | None = None
+    death: date | None = None
+
+    @property
+    def date_of_death(self) -> date | None:
+        """The date of death of a patient who died (``None`` otherwise).
+
+        A registry episode recorded before ``death_date`` existed has no date of death; its
+        last follow-up stands for it (the registry warns when it loads such a row).
+        """
+        if self.outcome is not EpisodeOutcome.DIED:
+            return None
+        return self.death if self.death is not None else self.last_follow_up
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 Every time-to-event result says whether the event was observed. An event not observed is
 *censored* at the last day with data, with the reason (death, loss to follow-up, transfer,
-end of data); it is never a number of days. Death before the event is a competing event.
+end of data); it is never a number of days. Death before the event is a competing event,
+dated by the episode's date of death (``episodes.death_date``), not by the last measurement.
+An outcome never measured after day 0 is ``no_data_after_index`` whatever happened later,
+death included: with no measurement nobody knows whether the event came before the death,
+so it is neither a censoring by death nor a competing death at day 0.
 
 Definitions (clinical-reference.md §10; defaults, every one a parameter):
 
@@ -98,6 +102,9 @@ class TimeToEvent:
         The definition used, in words, with its source.
     parameters
         The parameter values used.
+    competing_event_days
+        Days from day 0 to the death that competes with the event (from the episode's
+        ``death_date``); ``None`` when there is no competing event.
     """
 
     outcome: str
@@ -111,6 +118,7 @@ class TimeToEvent:
     event_date: date | None
     definition: str
     parameters: Mapping[str, float | str | int] = field(default_factory=dict)
+    competing_event_days: int | None = None
 
     def describe(self) -> str:
         """Return the result in words (``"13 days"`` or ``"censored at day 9: transferred"``).
@@ -145,22 +153,41 @@ def _unobserved(
     definition: str,
     parameters: Mapping[str, float | str | int],
 ) -> TimeToEvent:
-    died = course.episode.outcome is EpisodeOutcome.DIED
-    reason = (
-        _CENSOR_REASONS[course.episode.outcome] if last_day is not None else "no_data_after_index"
-    )
+    """Return the censored result: by the episode's outcome, or ``no_data_after_index``.
+
+    Without a single measurement after day 0 (``last_day`` is ``None``) the reason is
+    ``no_data_after_index`` even when the patient died: the event may have come before the
+    death, so the death is neither the censoring reason nor a competing event
+    (clinical-reference.md §10).
+    """
+    if last_day is None:
+        return TimeToEvent(
+            outcome=outcome,
+            index=index,
+            index_date=day0,
+            days=None,
+            observed=False,
+            followed_up_days=0,
+            censor_reason="no_data_after_index",
+            competing_event=None,
+            event_date=None,
+            definition=definition,
+            parameters=dict(parameters),
+        )
+    death = course.episode.date_of_death
     return TimeToEvent(
         outcome=outcome,
         index=index,
         index_date=day0,
         days=None,
         observed=False,
-        followed_up_days=last_day if last_day is not None else 0,
-        censor_reason="died" if died else reason,
-        competing_event="death" if died else None,
+        followed_up_days=last_day,
+        censor_reason=_CENSOR_REASONS[course.episode.outcome],
+        competing_event="death" if death is not None else None,
         event_date=None,
         definition=definition,
         parameters=dict(parameters),
+        competing_event_days=(death - day0).days if death is not None else None,
     )
 
 

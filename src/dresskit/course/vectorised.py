@@ -165,7 +165,8 @@ def outcome_table(
 ) -> pl.DataFrame:
     """Derive the outcomes of every episode that has the index event, one row each.
 
-    Columns: ``episode_id``, ``day0``, ``steroid_days_before``, then for each outcome
+    Columns: ``episode_id``, ``day0``, ``death_days`` (days from day 0 to ``death_date``
+    when the patient died, else null), ``steroid_days_before``, then for each outcome
     (``steroid_after``, ``defervescence``, ``alt_normalisation``, ``eosinophil_normalisation``,
     ``rash_resolution``): ``<outcome>_days`` (null when not observed), ``<outcome>_observed``,
     ``<outcome>_followed_up_days`` and ``<outcome>_censor_reason`` (null when observed).
@@ -229,7 +230,17 @@ def outcome_table(
             _first_sustained_days(days.filter(pl.col("series") >= fever + 2**_EPISODE_BITS)),
         ]
     )
-    table = base.select("episode_id", "day0", "outcome", "last_follow_up_date")
+    death = pl.col("death_date") if "death_date" in base.columns else pl.lit(None, pl.Date)
+    table = base.select(
+        "episode_id",
+        "day0",
+        "outcome",
+        "last_follow_up_date",
+        # Days from day 0 to death (a legacy death without a date: the last follow-up).
+        pl.when(pl.col("outcome") == "died")
+        .then((death.fill_null(pl.col("last_follow_up_date")) - pl.col("day0")).dt.total_days())
+        .alias("death_days"),
+    )
     names = list(_OUTCOME_CODES)
     for number, name in enumerate(names):
         first = number * 2**_EPISODE_BITS
@@ -248,6 +259,7 @@ def outcome_table(
     return table.select(
         "episode_id",
         "day0",
+        "death_days",
         pl.col("steroid_days_before"),
         *_steroid_after_columns(),
         *[column for name in names for column in _event_columns(name)],
@@ -258,8 +270,8 @@ def _censor_reason(observed: pl.Expr, last_day: pl.Expr) -> pl.Expr:
     return (
         pl.when(observed)
         .then(None)
-        .when(pl.col("outcome") == "died")
-        .then(pl.lit("died"))
+        # Never measured after day 0: no_data_after_index even for a patient who died
+        # (the event may have come before the death; clinical-reference.md §10).
         .when(last_day.is_null())
         .then(pl.lit("no_data_after_index"))
         .otherwise(pl.col("outcome").replace_strict(_CENSOR, return_dtype=pl.Utf8))
@@ -319,8 +331,6 @@ def _steroid_after_columns() -> list[pl.Expr]:
         .alias("steroid_after_followed_up_days"),
         pl.when(observed)
         .then(None)
-        .when(pl.col("outcome") == "died")
-        .then(pl.lit("died"))
         .when(~has_steroid)
         .then(pl.lit("no_data_after_index"))
         .otherwise(pl.col("outcome").replace_strict(_CENSOR, return_dtype=pl.Utf8))

@@ -3,7 +3,9 @@
 Docs, ``make run``, the examples command and the tests use this one copy. Each case file under
 ``dresskit/datasets/data/cases/`` holds the authors' reported score, the input transcribed from
 the paper with canonical item ids, and the transcription decisions; ``tests/data/SOURCES.md``
-lists them with table and page.
+lists them with table and page. Where dresskit's score differs from the authors', the case's
+``reason`` says why (mostly: the paper does not state what an item needs, so dresskit leaves
+it unknown and shows the range the authors' number lies in).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class PublishedCase:
         When items are unknown: the reachable range, which must contain ``reported_total``.
     notes
         Transcription decisions.
+    reason
+        Why dresskit's number differs from the authors' (in one or two sentences), for a
+        case where it does; ``None`` where both agree. ``dresskit examples`` prints it.
     """
 
     id: str
@@ -51,6 +56,7 @@ class PublishedCase:
     expected_total: int | None
     expected_reachable: tuple[int, int] | None
     notes: str
+    reason: str | None = None
 
 
 def _case_from(name: str, data: dict[str, Any]) -> PublishedCase:
@@ -66,6 +72,7 @@ def _case_from(name: str, data: dict[str, Any]) -> PublishedCase:
             expected_total=data.get("expected_total"),
             expected_reachable=(int(reachable[0]), int(reachable[1])) if reachable else None,
             notes=str(data.get("notes", "")),
+            reason=str(data["reason"]) if data.get("reason") else None,
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InputError(

@@ -16,15 +16,26 @@ used here: ``text``/``varchar`` as UTF-8 bytes, ``date`` as a 32-bit count of da
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final, Literal
+from itertools import islice
+from typing import Final, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["HEADER", "TRAILER", "WireKind", "encode_rows"]
+__all__ = [
+    "BATCH_ROWS",
+    "HEADER",
+    "TRAILER",
+    "CopyWriter",
+    "WireKind",
+    "encode_rows",
+    "write_frame",
+]
 
 #: Signature, flags (no OIDs) and an empty header extension.
 HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -36,6 +47,17 @@ _POSTGRES_EPOCH_DAYS: Final = 10_957
 _INT4_RANGE: Final = (-(2**31), 2**31 - 1)
 
 WireKind = Literal["text", "date", "float8", "int4"]
+
+#: Rows encoded at a time by :func:`write_frame`: a few tens of MB per chunk.
+BATCH_ROWS: Final = 100_000
+
+
+class CopyWriter(Protocol):
+    """Where ``COPY ... FROM STDIN`` data goes (psycopg's ``Copy`` object)."""
+
+    def write(self, buffer: bytes, /) -> None:
+        """Send ``buffer`` to the server."""
+
 
 _Bytes = npt.NDArray[np.uint8]
 _Int = npt.NDArray[np.int64]
@@ -123,3 +145,36 @@ def encode_rows(frame: pl.DataFrame, kinds: Mapping[str, WireKind]) -> bytes:
             out[destination] = field.variable
         position = payload + field.sizes
     return out.tobytes()
+
+
+def write_frame(
+    copy: CopyWriter,
+    frame: pl.DataFrame,
+    kinds: Mapping[str, WireKind],
+    *,
+    batch: int = BATCH_ROWS,
+) -> None:
+    """Write a whole binary ``COPY`` stream of ``frame``: header, every row, trailer.
+
+    The next chunk of ``batch`` rows is encoded in a second thread while the server takes the
+    current one (numpy and polars release the interpreter lock), so encoding costs little
+    wall time; at most two chunks are held encoded at once.
+
+    Raises
+    ------
+    ValueError
+        For an integer that does not fit the ``integer`` column type (32 bits).
+    """
+    starts = iter(range(0, frame.height, batch))
+    with ThreadPoolExecutor(max_workers=1) as encoder:
+        pending = deque(
+            encoder.submit(encode_rows, frame.slice(start, batch), kinds)
+            for start in islice(starts, 2)
+        )
+        copy.write(HEADER)
+        while pending:
+            chunk = pending.popleft().result()
+            for start in islice(starts, 1):
+                pending.append(encoder.submit(encode_rows, frame.slice(start, batch), kinds))
+            copy.write(chunk)
+        copy.write(TRAILER)

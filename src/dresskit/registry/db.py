@@ -27,7 +27,8 @@ a :class:`RegistryUnavailableError` with one line saying which and what to do, r
 of the driver's exception (SQLAlchemy's ``handle_error`` event) by every engine from
 :func:`engine_for`. :func:`database_failure` does the same for an exception met elsewhere (a
 driver cursor used directly, as the bulk paths do), so the command line shows one line, never
-a traceback.
+a traceback. PostgreSQL needs the ``psycopg`` driver, the ``[postgres]`` extra: without it,
+:func:`engine_for` says what to install (the SQLite default needs nothing more).
 
 References
 ----------
@@ -64,6 +65,7 @@ __all__ = [
     "DEFAULT_BUSY_TIMEOUT_SECONDS",
     "DEFAULT_CONNECT_TIMEOUT_SECONDS",
     "DEFAULT_FILE_NAME",
+    "POSTGRES_EXTRA_HINT",
     "NotInitialisedError",
     "RegistryLockedError",
     "RegistryUnavailableError",
@@ -91,6 +93,12 @@ BUSY_TIMEOUT_VARIABLE: Final = "DRESSKIT_BUSY_TIMEOUT"
 #: How long connecting to PostgreSQL may take (seconds; libpq's ``connect_timeout``), unless
 #: the URL says ``connect_timeout=N``.
 DEFAULT_CONNECT_TIMEOUT_SECONDS: Final = 5
+
+#: What to install for a PostgreSQL registry, said when the driver is missing.
+POSTGRES_EXTRA_HINT: Final = (
+    "PostgreSQL needs the psycopg driver, which is not installed: pip install 'dresskit[postgres]'"
+    " (from a clone: pip install -e '.[postgres]'); the default SQLite registry needs nothing more"
+)
 
 #: The execution option that marks a writer's transactions (see :func:`writing`).
 _WRITE_OPTION: Final = "dresskit_write"
@@ -312,7 +320,8 @@ def engine_for(url: str | None = None) -> Engine:
         For an unsupported URL, or a busy timeout that is not a number of seconds.
     RegistryUnavailableError
         For a SQLite path whose folder does not exist, a folder, a file that is not a SQLite
-        database, or a file that cannot be read.
+        database, or a file that cannot be read; for a PostgreSQL URL when the ``psycopg``
+        driver is not installed (:data:`POSTGRES_EXTRA_HINT`).
 
     References
     ----------
@@ -328,6 +337,10 @@ def engine_for(url: str | None = None) -> Engine:
             _check_sqlite_file(file)
         connect_args["timeout"] = timeout
     else:
+        try:
+            import psycopg  # noqa: F401 - only to say what to install when it is missing
+        except ImportError as error:  # not installed, or no libpq it can load
+            raise RegistryUnavailableError(f"{POSTGRES_EXTRA_HINT} ({error})") from error
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT_SECONDS
         if "options" not in parsed.query:
@@ -430,7 +443,7 @@ def _is_driver_error(error: BaseException) -> bool:
         return True
     try:
         import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
+    except ImportError:  # no PostgreSQL driver (the [postgres] extra), so not its error
         return False
     return isinstance(error, psycopg.Error)
 
@@ -505,7 +518,7 @@ def _postgres_unavailable(
 ) -> DresskitError | None:
     try:
         import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
+    except ImportError:  # no PostgreSQL driver (the [postgres] extra), so not its error
         return None
     if not isinstance(error, psycopg.Error):
         return None

@@ -26,7 +26,7 @@ from dresskit.errors import DresskitError, InputError, InputErrors
 from dresskit.registry import audit
 from dresskit.registry.db import writing
 from dresskit.registry.episode_problems import problems_by_episode, without_episodes
-from dresskit.registry.loading import patient_tables
+from dresskit.registry.loading import legacy_deaths, patient_tables
 from dresskit.registry.records import EpisodeRecord
 from dresskit.registry.schema import CHILD_TABLES, table
 
@@ -40,7 +40,13 @@ __all__ = [
 
 #: Episode columns that may change here; the ids are the source identifiers and stay fixed,
 #: and the onset date anchors every derived day count (change it by re-importing).
-EDITABLE_EPISODE_COLUMNS: Final = ("admission_date", "last_follow_up_date", "outcome", "phenotype")
+EDITABLE_EPISODE_COLUMNS: Final = (
+    "admission_date",
+    "last_follow_up_date",
+    "death_date",
+    "outcome",
+    "phenotype",
+)
 
 
 class ConflictError(DresskitError):
@@ -102,6 +108,10 @@ def _validated_after(
         )
     tables["episodes"] = episodes.with_columns(patched)
     url = engine.url.render_as_string(hide_password=True)
+    # A death stored before death_date existed is dated as loading dates it; unless this edit
+    # sets the episode's outcome or date of death, which must then be complete.
+    unchanged = episode_id if {"outcome", "death_date"} & set(changes) else None
+    tables, _ = legacy_deaths(tables, source=url, keep=unchanged)
 
     def file_of(name: str) -> str:
         return f"{url}: {name} of patient {patient}"

@@ -29,6 +29,7 @@ from dresskit.registry.schema import CHILD_TABLES, table
 
 __all__ = [
     "left_out_episodes",
+    "legacy_deaths",
     "load_bundle",
     "load_course",
     "load_tables",
@@ -140,6 +141,57 @@ def _read(connection: Connection, name: str, where: str = "") -> pl.DataFrame:
     return pl.concat(frames, how="vertical_relaxed")
 
 
+def legacy_deaths(
+    tables: dict[str, pl.DataFrame], *, source: str, keep: str | None = None
+) -> tuple[dict[str, pl.DataFrame], tuple[InputWarning, ...]]:
+    """Date the deaths that a registry recorded before ``death_date`` existed.
+
+    An episode stored with outcome ``died`` and no ``death_date`` (written before migration
+    0004) would fail the bundle's rule that a death carries its date. Its last follow-up
+    date stands for the date of death, as the record of a patient who died ends at death;
+    the database keeps NULL (nothing is written) and one warning per episode says so.
+
+    Parameters
+    ----------
+    tables
+        The registry's tables as read (only ``episodes`` is looked at).
+    source
+        The registry, named in the warnings.
+    keep
+        An episode left as it is (an edit that sets its outcome must give the date itself).
+
+    Returns
+    -------
+    tuple
+        The tables with those deaths dated, and the warnings.
+    """
+    episodes = tables["episodes"]
+    legacy = (pl.col("outcome").cast(pl.Utf8) == "died") & pl.col("death_date").is_null()
+    if keep is not None:
+        legacy = legacy & (pl.col("episode_id") != keep)
+    found = episodes.filter(legacy).get_column("episode_id").to_list()
+    if not found:
+        return tables, ()
+    dated = episodes.with_columns(
+        pl.when(legacy)
+        .then(pl.col("last_follow_up_date"))
+        .otherwise(pl.col("death_date"))
+        .alias("death_date")
+    )
+    warnings = tuple(
+        InputWarning(
+            "death_date",
+            None,
+            f"of episode {episode_id} (outcome 'died') is not recorded: stored before "
+            "death_date existed, its last follow-up date is taken as the date of death; set "
+            "the date with `dresskit episode update` (death_date=YYYY-MM-DD)",
+            source=source,
+        )
+        for episode_id in found
+    )
+    return {**tables, "episodes": dated}, warnings
+
+
 def load_tables(engine: Engine) -> dict[str, pl.DataFrame]:
     """Read every bundle table from the registry, as a bundle file is read (then validated)."""
     with engine.connect() as connection:
@@ -171,11 +223,14 @@ def load_bundle(engine: Engine, *, leave_out_invalid: bool = True) -> Bundle:
     today = local_today()
     try:
         # The common case: everything valid; the text is freed as it is typed.
-        return validate_tables(load_tables(engine), source=url, today=today, consume=True)
+        tables, dated = legacy_deaths(load_tables(engine), source=url)
+        bundle = validate_tables(tables, source=url, today=today, consume=True)
+        return replace(bundle, warnings=dated + bundle.warnings) if dated else bundle
     except InputErrors:
         if not leave_out_invalid:
             raise
-    tables = load_tables(engine)  # read again, kept: each problem is traced to its episode
+    # Read again, kept: each problem is traced to its episode.
+    tables, dated = legacy_deaths(load_tables(engine), source=url)
     left_out: dict[str, list[InputError]] = {}
     while True:
         try:
@@ -190,8 +245,8 @@ def load_bundle(engine: Engine, *, leave_out_invalid: bool = True) -> Bundle:
             left_out.update(by_episode)
             tables = without_episodes(tables, by_episode)
     if not left_out:
-        return bundle
-    notes = tuple(
+        return replace(bundle, warnings=dated + bundle.warnings) if dated else bundle
+    notes = dated + tuple(
         InputWarning(
             "episode_id",
             episode_id,
@@ -260,5 +315,6 @@ def load_course(engine: Engine, episode_id: str) -> PatientCourse:
     with engine.connect() as connection:
         tables = patient_tables(connection, episode_id)
     url = engine.url.render_as_string(hide_password=True)
+    tables, _ = legacy_deaths(tables, source=url)
     bundle = validate_tables(tables, source=url, today=local_today())
     return bundle.course(episode_id)

@@ -114,6 +114,7 @@ class EpisodeRecord(Base):
     admission_date: Mapped[date | None]
     outcome: Mapped[str]
     last_follow_up_date: Mapped[date]
+    death_date: Mapped[date | None]
     version: Mapped[int]
     content_hash: Mapped[str | None]
     created_at: Mapped[datetime]

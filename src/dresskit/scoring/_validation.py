@@ -3,6 +3,11 @@
 Pydantic validates; this module translates its errors into dresskit's
 :class:`~dresskit.errors.InputError` template (where, which field, must be what, got what),
 one error per field, so that a user sees all problems of a case at once.
+
+An enzyme activity (any field named ``*_u_per_l``, such as DDS's ``alt_u_per_l``) may be given
+with its unit, ``{"value": 270, "unit": "IU/L"}``: it is converted to U/L first
+(:func:`dresskit.units.to_units_per_litre`: ``U/L``, ``IU/L`` = ``[IU]/L``, ``ukat/L``), so a
+laboratory's IU/L is read as the U/L it is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 class StrictInput(BaseModel):
     """Base of every instrument input: immutable, no unknown keys, no coercion of answers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 def accepted_description(model: type[BaseModel], name: str) -> str | None:
@@ -104,10 +109,57 @@ def parse_input(
         raise InputErrors(
             [InputError("<input>", data, f"a JSON object of {instrument} items", source=source)]
         )
+    data = _enzyme_activities_in_u_per_l(data, (), source)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _translate(model, data, exc, source) from None
+
+
+#: Suffix of the fields that hold an enzyme activity in U/L.
+_ENZYME_SUFFIX = "_u_per_l"
+
+
+def _enzyme_activities_in_u_per_l(
+    data: Mapping[str, Any], path: tuple[int | str, ...], source: str | None
+) -> Mapping[str, Any]:
+    """Return ``data`` with every ``*_u_per_l`` given as ``{"value", "unit"}`` in U/L.
+
+    Anything else is left as it is (pydantic then judges it); a unit that is not an enzyme
+    activity unit is refused here, naming the field.
+    """
+    changed: dict[str, Any] = {}
+    for key, value in data.items():
+        where = (*path, key)
+        if (
+            isinstance(key, str)
+            and key.endswith(_ENZYME_SUFFIX)
+            and isinstance(value, Mapping)
+            and set(value) == {"value", "unit"}
+            and isinstance(value["unit"], str)
+        ):
+            from dresskit.units import to_units_per_litre  # pint, only for a unit given
+
+            field = _format_path(where)
+            try:
+                changed[key] = to_units_per_litre(value["value"], value["unit"], field=field)
+            except InputError as error:  # a unit or value refused: named with its source
+                error.source = source
+                raise InputErrors([error]) from None
+        elif isinstance(value, Mapping):
+            inner = _enzyme_activities_in_u_per_l(value, where, source)
+            if inner is not value:
+                changed[key] = inner
+        elif isinstance(value, list):
+            items = [
+                _enzyme_activities_in_u_per_l(item, (*where, index), source)
+                if isinstance(item, Mapping)
+                else item
+                for index, item in enumerate(value)
+            ]
+            if any(new is not old for new, old in zip(items, value, strict=True)):
+                changed[key] = items
+    return {**data, **changed} if changed else data
 
 
 def _translate(

@@ -1,7 +1,10 @@
 """ALDEN: algorithm of drug causality for epidermal necrolysis (SJS/TEN), per drug.
 
-Six criteria per drug; criterion 6 depends on the other drugs: when at least one *other* drug
-has an intermediate score (criteria 1-5) > 3, 1 is subtracted from each remaining drug.
+Six criteria per drug; criterion 6 ("other cause") depends on the other drugs: the drugs are
+ranked by their intermediate score (the sum of criteria 1-5); if at least one scores > 3,
+1 is subtracted from each of the *other* drugs, because another cause (the top-ranked drug)
+is more likely. The top-ranked drug, and any drug tied with it, keeps its score; a lone drug
+is never penalised (Sassolas 2010 [1], Table 1 criterion 6; clinical-reference.md §6.1).
 Final: < 0 very unlikely; 0-1 unlikely; 2-3 possible; 4-5 probable; >= 6 very probable.
 Total range per drug -12..10.
 
@@ -58,7 +61,7 @@ CRITERIA: Final[Mapping[str, str]] = {
     "prechallenge": "Prechallenge / rechallenge",
     "dechallenge": "Dechallenge",
     "notoriety": "Type of drug (notoriety)",
-    "other_cause": "Other cause (another drug with intermediate score > 3)",
+    "other_cause": "Other cause (ranked below a drug with intermediate score > 3)",
 }
 
 #: Points per category (Sassolas 2010 Table 1; clinical-reference.md §6.1).
@@ -100,6 +103,9 @@ REFERENCE: Final = Citation(
     section="clinical-reference.md §6.1",
     notes=(
         "Validated for SJS/TEN, not DRESS.",
+        "Criterion 6: drugs ranked by intermediate score (criteria 1-5); when the top score "
+        "is > 3, every drug below the top loses 1; the top-ranked drug and drugs tied with "
+        "it keep their score.",
         "'unknown' delay or drug presence leaves the criterion undetermined (ALDEN gives no "
         "points for it); dechallenge 'unknown' is neutral (0), as ALDEN states.",
     ),
@@ -226,6 +232,79 @@ def _intermediate_range(resolved: list[_Resolved]) -> tuple[int, int]:
     return low, high
 
 
+def _other_cause(position: int, names: list[str], ranges: list[tuple[int, int]]) -> _Resolved:
+    """Criterion 6 for one drug, from every drug's intermediate-score range.
+
+    Sassolas 2010 (Table 1, criterion 6; clinical-reference.md §6.1): rank the drugs by their
+    intermediate score (criteria 1-5); if at least one scores > 3, subtract 1 from each of the
+    *other* drugs. The top-ranked drug and drugs tied with it keep their score. So a drug is
+    penalised exactly when another drug scores both > 3 and more than it.
+
+    Each drug's intermediate score depends only on its own answers, so with unknown items
+    every score ranges independently over ``(low, high)``: the penalty is certain when some
+    other drug's lowest score is > 3 and above this drug's highest, impossible when no other
+    drug's highest score is both > 3 and above this drug's lowest, and undetermined otherwise.
+
+    Parameters
+    ----------
+    position
+        Index of the drug scored.
+    names
+        Every drug's name, in input order.
+    ranges
+        Every drug's intermediate score as ``(lowest, highest)`` reachable; equal when known.
+
+    Returns
+    -------
+    _Resolved
+        ``yes`` (-1), ``no`` (0) or ``unknown`` (undetermined, -1 or 0 reachable).
+    """
+    low, high = ranges[position]
+    others = [(names[i], ranges[i]) for i in range(len(names)) if i != position]
+    surely_above = [
+        f"{name} ({o_low})"
+        for name, (o_low, _) in others
+        if o_low > _INTERMEDIATE_ABOVE and o_low > high
+    ]
+    maybe_above = [
+        name for name, (_, o_high) in others if o_high > _INTERMEDIATE_ABOVE and o_high > low
+    ]
+    if surely_above:
+        return _Resolved(
+            "yes",
+            -1,
+            f"ranked below a drug with intermediate score > 3: {', '.join(surely_above)}: -1",
+        )
+    if maybe_above:
+        return _Resolved(
+            "unknown",
+            None,
+            "undetermined: once unknown items are answered this drug could rank below a drug "
+            f"with intermediate score > 3 ({', '.join(maybe_above)})",
+            (-1, 0),
+        )
+    if not others:
+        return _Resolved("no", 0, "the only drug: ranked first, keeps its score: 0")
+    if high <= _INTERMEDIATE_ABOVE and all(
+        o_high <= _INTERMEDIATE_ABOVE for _, (_, o_high) in others
+    ):
+        return _Resolved("no", 0, "no drug with intermediate score > 3: 0")
+    if low != high:
+        return _Resolved(
+            "no",
+            0,
+            "no other drug can score > 3 and above this drug: ranked first, keeps its score: 0",
+        )
+    tied = [name for name, (o_low, o_high) in others if o_low == o_high == low]
+    if tied:
+        return _Resolved(
+            "no",
+            0,
+            f"tied at the top ({low}) with {', '.join(tied)}: top-ranked drugs keep their score: 0",
+        )
+    return _Resolved("no", 0, f"top-ranked drug ({low}): keeps its score: 0")
+
+
 def score(
     answers: AldenInput | Mapping[str, object], *, source: str | None = None
 ) -> tuple[ScoreResult, ...]:
@@ -278,27 +357,10 @@ def score(
             ]
         )
     ranges = [_intermediate_range(resolved) for resolved in per_drug]
+    names = [drug.drug for drug in parsed.drugs]
     results = []
     for position, (drug, resolved) in enumerate(zip(parsed.drugs, per_drug, strict=True)):
-        others = [(parsed.drugs[i].drug, ranges[i]) for i in range(len(per_drug)) if i != position]
-        surely_above = [name for name, (low, _) in others if low > _INTERMEDIATE_ABOVE]
-        maybe_above = [name for name, (_, high) in others if high > _INTERMEDIATE_ABOVE]
-        if surely_above:
-            other = _Resolved(
-                "yes",
-                -1,
-                f"other drug(s) with intermediate score > 3: {', '.join(surely_above)}: -1",
-            )
-        elif maybe_above:
-            other = _Resolved(
-                "unknown",
-                None,
-                "undetermined: another drug could exceed 3 "
-                f"once its unknown items are answered ({', '.join(maybe_above)})",
-                (-1, 0),
-            )
-        else:
-            other = _Resolved("no", 0, "no other drug with intermediate score > 3: 0")
+        other = _other_cause(position, names, ranges)
         items = tuple(
             ItemResult(
                 id=criterion,

@@ -13,16 +13,18 @@ Bands (as reproduced by the HOKUTO calculator page [2]; clinical-reference.md §
 - erosions: < 10 % BSA -> 0; 10-29 % -> +1; >= 30 % -> +2
 - days of fever >= 38.5 °C: <= 1 -> 0; 2-6 -> +1; >= 7 -> +2
 - days with food intake <= 70 % of usual: <= 4 -> 0; >= 5 -> +1
-- creatinine: < 1.0 mg/dL -> 0; 1.0-2.0 mg/dL -> **not verified**; >= 2.1 mg/dL (read as
-  > 2.0) or dialysis -> +3
+- creatinine: < 1.0 mg/dL -> 0; 1.0-2.0 mg/dL -> **not verified** (0, +1 or +2 reachable);
+  >= 2.1 mg/dL (read as > 2.0) or dialysis -> +3
 - ALT: < 400 U/L -> 0; 400-1 000 -> +1; > 1 000 -> +2
 - CRP: <= 2 mg/dL -> -1; > 2 and < 10 -> 0; 10 to < 15 -> +1; >= 15 -> +2
 
 **The creatinine 1.0-2.0 mg/dL band.** The only reproduction we could read drops its points
 (clinical-reference.md §7.1, confidence C) and the primary table could not be retrieved here.
 dresskit does not guess: by default a creatinine in that band leaves the item *undetermined*
-(0 now, +1 or +2 reachable, said in the remarks). A team that has checked Mizukawa 2019
-Table III passes ``creatinine_mid_band_points`` to score it.
+(0 counted now; 0, +1 and +2 all reachable, said in the reason and the remarks). Until the
+primary table is verified no value between 0 and +2 is excluded: the band lies between the
+0 band and the +3 band, and the reproductions disagree on whether it scores at all. A team
+that has checked Mizukawa 2019 passes ``creatinine_mid_band_points`` to score it.
 
 References
 ----------
@@ -100,7 +102,9 @@ _ITEM_POINTS: Final[Mapping[str, tuple[int, ...]]] = {
     "crp": (-1, 0, 1, 2),
 }
 
-_CREATININE_MID_BAND_ALTERNATIVES: Final = (1, 2)
+#: Points the unverified creatinine 1.0-2.0 mg/dL band could take: 0, +1 or +2 until the
+#: primary table (Mizukawa 2019) is verified (clinical-reference.md §7.1, §11; issue 11).
+_CREATININE_MID_BAND_ALTERNATIVES: Final = (0, 1, 2)
 
 REFERENCE: Final = Citation(
     text=(
@@ -111,7 +115,7 @@ REFERENCE: Final = Citation(
     section="clinical-reference.md §7.1",
     notes=(
         "Creatinine 1.0-2.0 mg/dL: points not verified against the primary table; left "
-        "undetermined (+1 or +2) unless creatinine_mid_band_points is given.",
+        "undetermined (0, +1 or +2 reachable) unless creatinine_mid_band_points is given.",
         "Creatinine above 2.0 and below 2.1 mg/dL is scored in the top band (values are "
         "reported to 0.1 mg/dL).",
     ),
@@ -260,7 +264,7 @@ def _creatinine(value: Creatinine, mid_band_points: int | None) -> _Band:
                 None,
                 f"{mg_dl:g} mg/dL",
                 f"{mg_dl:g} mg/dL in 1.0-2.0: band points not verified against "
-                "Mizukawa 2019; undetermined (+1 or +2)",
+                "Mizukawa 2019; undetermined (0, +1 or +2)",
                 evidence,
             )
         return _Band(
@@ -323,7 +327,7 @@ def score(
     answers: DdsInput | Mapping[str, object],
     *,
     source: str | None = None,
-    creatinine_mid_band_points: Literal[1, 2] | None = None,
+    creatinine_mid_band_points: Literal[0, 1, 2] | None = None,
 ) -> ScoreResult:
     """Score the DiHS/DRESS severity score for one patient.
 
@@ -335,7 +339,7 @@ def score(
         Where the answers came from, named in error messages.
     creatinine_mid_band_points
         Points for creatinine 1.0-2.0 mg/dL once verified against the primary table; by
-        default that band leaves the item undetermined.
+        default that band leaves the item undetermined with 0, +1 and +2 reachable.
 
     Returns
     -------

@@ -45,9 +45,18 @@ from dresskit.scoring._validation import StrictInput, parse_input
 from dresskit.units import to_degrees_celsius
 
 __all__ = [
+    "CELL_COUNT_TOLERANCE_PER_UL",
     "CLASSES",
+    "COUNT_OVER_LEUKOCYTES_FACTOR",
+    "DIFFERENTIAL_TOLERANCE_PCT",
+    "EOSINOPHILS_HIGH_PCT",
+    "EOSINOPHILS_HIGH_PER_UL",
+    "EOSINOPHILS_LOW_PCT",
+    "EOSINOPHILS_LOW_PER_UL",
     "FEVER_THRESHOLD_CEL",
+    "LEUKOPENIA_BELOW_PER_UL",
     "ORGANS",
+    "OTHER_CAUSE_TESTS_REQUIRED",
     "POINTS",
     "REFERENCE",
     "EosinophilCounts",
@@ -57,6 +66,7 @@ __all__ = [
     "SkinFeatures",
     "Temperature",
     "classify",
+    "eosinophil_counts_problem",
     "score",
 ]
 
@@ -82,6 +92,15 @@ EOSINOPHILS_HIGH_PER_UL: Final = 1500.0
 EOSINOPHILS_LOW_PCT: Final = 10.0
 EOSINOPHILS_HIGH_PCT: Final = 20.0
 LEUKOPENIA_BELOW_PER_UL: Final = 4000.0
+#: Consistency of raw eosinophil values (one blood count): the count may exceed the leukocyte
+#: count by at most this factor plus :data:`CELL_COUNT_TOLERANCE_PER_UL`, and may differ from
+#: leukocytes x percentage by at most :data:`DIFFERENTIAL_TOLERANCE_PCT` percentage points of
+#: the leukocytes plus :data:`CELL_COUNT_TOLERANCE_PER_UL`. A differential is reported to the
+#: nearest 0.5-1 % (dresskit's tolerance for values typed from one report, not a published
+#: rule; clinical-reference.md §1.2).
+COUNT_OVER_LEUKOCYTES_FACTOR: Final = 1.005
+DIFFERENTIAL_TOLERANCE_PCT: Final = 0.5
+CELL_COUNT_TOLERANCE_PER_UL: Final = 1.0
 #: Tests for other causes that must be done and negative for +1 (reference 1.4).
 OTHER_CAUSE_TESTS_REQUIRED: Final = 3
 
@@ -298,25 +317,54 @@ def _level_from_percentage(pct: float) -> str:
     return "no"
 
 
-def _check_consistent(counts: EosinophilCounts) -> None:
-    count, wbc, pct = counts.eosinophils_per_ul, counts.wbc_per_ul, counts.eosinophils_pct
+def eosinophil_counts_problem(
+    count: float | None, wbc: float | None, pct: float | None
+) -> InputError | None:
+    """Return why raw eosinophil values contradict each other, or None when they agree.
+
+    The check :func:`score` applies to an ``eosinophilia`` object before interpreting it
+    (counts per µL, percentage of leukocytes): a count above the leukocyte count, or a count
+    that is not the leukocytes times the percentage, within the tolerances above. Exposed so
+    that column-wise scoring (:mod:`dresskit.course.vectorised_regiscar`) refuses exactly
+    what :func:`score` refuses, with the same message.
+
+    Examples
+    --------
+    >>> eosinophil_counts_problem(1140.0, 9500.0, 12.0) is None
+    True
+    >>> eosinophil_counts_problem(2000.0, 9500.0, 12.0).field
+    'eosinophilia'
+    """
     # A differential is reported to the nearest 0.5-1 %; allow half a percentage point.
-    if count is not None and wbc is not None and count > wbc * 1.005 + 1:
-        raise InputError(
+    if (
+        count is not None
+        and wbc is not None
+        and count > wbc * COUNT_OVER_LEUKOCYTES_FACTOR + CELL_COUNT_TOLERANCE_PER_UL
+    ):
+        return InputError(
             "eosinophilia.eosinophils_per_ul",
             count,
             f"at most the leukocyte count (wbc_per_ul = {wbc:g}); the values contradict",
         )
     if count is not None and wbc is not None and pct is not None:
         implied = wbc * pct / 100
-        tolerance = wbc * 0.5 / 100 + 1
+        tolerance = wbc * DIFFERENTIAL_TOLERANCE_PCT / 100 + CELL_COUNT_TOLERANCE_PER_UL
         if abs(count - implied) > tolerance:
-            raise InputError(
+            return InputError(
                 "eosinophilia",
                 {"eosinophils_per_ul": count, "wbc_per_ul": wbc, "eosinophils_pct": pct},
                 f"consistent values: {pct:g} % of {wbc:g}/µL is {implied:g}/µL, not {count:g}/µL "
                 "(give the values from one blood count, or only the count)",
             )
+    return None
+
+
+def _check_consistent(counts: EosinophilCounts) -> None:
+    problem = eosinophil_counts_problem(
+        counts.eosinophils_per_ul, counts.wbc_per_ul, counts.eosinophils_pct
+    )
+    if problem is not None:
+        raise problem
 
 
 def _eosinophilia(value: EosinophiliaLevel | EosinophilCounts) -> _Resolved:

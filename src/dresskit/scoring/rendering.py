@@ -6,11 +6,77 @@ output, so the CLI, the web layer and reports show the same thing.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
+from dresskit.display_units import DISPLAY_SYMBOLS, with_unit
+from dresskit.errors import DresskitError
 from dresskit.scoring._items import ScoreResult, signed
 
-__all__ = ["result_as_dict", "result_as_text"]
+__all__ = ["answer_in_words", "evidence_in_words", "result_as_dict", "result_as_text"]
+
+#: Answer codes whose words are more than the code with spaces (RegiSCAR eosinophil levels:
+#: Kardaun 2007, clinical-reference.md §1.2).
+_ANSWER_WORDS: Final[dict[str, str]] = {
+    "yes_700_to_1499": "yes, 700-1 499/µL",
+    "yes_1500_or_more": "yes, ≥ 1 500/µL",
+    "two_or_more_organs": "yes, 2 or more organs",
+    "one_organ": "yes, 1 organ",
+}
+
+# A number followed by a UCUM code from the display map ("101.3 [degF]", "0.7 mg/dL").
+_NUMBER_AND_UNIT: Final = re.compile(
+    r"(?P<number>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?) (?P<unit>"
+    + "|".join(re.escape(code) for code in sorted(DISPLAY_SYMBOLS, key=len, reverse=True) if code)
+    + r")(?=$|[ ,;)])"
+)
+#: Temperature units shown with their value in °C beside the one the user gave.
+_TEMPERATURE_CODES: Final = ("[degF]", "K")
+
+
+def answer_in_words(answer: str) -> str:
+    """Return an answer code as a person reads it: ``"not_done"`` -> ``"not done"``.
+
+    Examples
+    --------
+    >>> answer_in_words("yes_1500_or_more"), answer_in_words("not_necessary")
+    ('yes, ≥ 1 500/µL', 'not necessary')
+    """
+    return _ANSWER_WORDS.get(answer, answer.replace("_", " "))
+
+
+def evidence_in_words(text: str) -> str:
+    """Return an evidence line for people: units as symbols, a temperature also in °C.
+
+    The result object keeps UCUM codes (``"101.3 [degF]"``: machine formats, JSON); a person
+    reads the symbol (``°F``) and, for a temperature given in °F or K, the value in °C beside
+    it, as the score used it (display map: :mod:`dresskit.display_units`).
+
+    Examples
+    --------
+    >>> evidence_in_words("max temperature = 101.3 [degF] (38.5 Cel)")
+    'max temperature 101.3 °F (38.5 °C)'
+    >>> evidence_in_words("max temperature = 311.65 K")
+    'max temperature 311.65 K (38.5 °C)'
+    >>> evidence_in_words("creatinine = 88.4 umol/L (1 mg/dL)")
+    'creatinine 88.4 µmol/L (1 mg/dL)'
+    """
+    converted = " (" in text
+
+    def symbol(match: re.Match[str]) -> str:
+        number, unit = match["number"], match["unit"]
+        shown = with_unit(number, unit)
+        if unit in _TEMPERATURE_CODES and not converted:
+            from dresskit.units import to_degrees_celsius  # pint, only for a °F or K reading
+
+            try:
+                celsius = to_degrees_celsius(float(number), unit, field="temperature")
+            except DresskitError:  # outside the body range: shown as given
+                return shown
+            shown += f" ({with_unit(f'{celsius:g}', 'Cel')})"
+        return shown
+
+    return _NUMBER_AND_UNIT.sub(symbol, text.replace(" = ", " ", 1))
 
 
 def result_as_dict(result: ScoreResult) -> dict[str, Any]:

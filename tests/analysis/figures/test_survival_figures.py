@@ -91,27 +91,79 @@ def test_median_line_only_where_the_median_is_reached(
     assert medians[0].get_linestyle() == "--"
 
 
-def test_numbers_at_risk_are_written_under_the_axis(
-    ivig: KaplanMeierResult, steroids_only: KaplanMeierResult
-) -> None:
-    ax = plot_kaplan_meier([ivig, steroids_only], ax=new_axes())
-    assert texts_with_gid(ax, "at_risk_header") == ["Number at risk"]
-    assert texts_with_gid(ax, "at_risk_label") == ["IVIG", "Steroids only"]
-    counts = [t for t in ax.texts if t.get_gid() == "at_risk_count"]
-    expected_ivig = [str(n) for _, n in ivig.at_risk]
-    expected_steroids = [str(n) for _, n in steroids_only.at_risk]
-    assert [t.get_text() for t in counts] == expected_ivig + expected_steroids
-    assert expected_ivig == ["8", "5", "3", "1"]
-    # x in data units at the at-risk times, y below the axes (negative axes fraction).
-    assert [t.get_position()[0] for t in counts[: len(ivig.at_risk)]] == [0.0, 3.0, 6.0, 9.0]
-    assert all(t.get_position()[1] < 0 for t in counts)
-    rows = {t.get_position()[1] for t in counts}
-    assert len(rows) == 2
+def at_risk_axes(ax: Axes) -> Axes:
+    (table,) = [other for other in ax.figure.axes if other.get_gid() == "at_risk_table"]
+    return table
+
+
+def test_numbers_at_risk_are_lifelines_table_at_the_x_ticks(ivig: KaplanMeierResult) -> None:
+    """Without per-patient data, lifelines prints the result's numbers at risk at its times,
+    which are the x ticks: table columns and ticks line up."""
+    from dataclasses import replace
+
+    ax = plot_kaplan_meier([replace(ivig, durations=(), observed=())], ax=new_axes())
+    table = at_risk_axes(ax)
+    assert list(table.get_xticks()) == list(ax.get_xticks()) == [0.0, 3.0, 6.0, 9.0]
+    assert table.get_xlim() == ax.get_xlim()
+    labels = [text.get_text().split() for text in table.get_xticklabels()]
+    # One curve: the title names it, the table has no row name.
+    assert labels == [["At", "risk", "8"], ["5"], ["3"], ["1"]]
+    assert [n for _, n in ivig.at_risk] == [8, 5, 3, 1]
+
+
+def test_with_per_patient_data_the_table_has_at_risk_censored_and_events() -> None:
+    """lifelines' KaplanMeierFitter tabulates the rows from the patients' own times."""
+    durations = (1.0, 2.0, 2.0, 3.0, 5.0, 8.0, 8.0, 9.0)
+    observed = (True, True, False, True, False, True, True, False)
+    result = kaplan_meier(durations, observed, label="IVIG")
+    assert result.durations == durations
+    assert result.observed == observed
+    ax = plot_kaplan_meier([result], ax=new_axes())
+    table = at_risk_axes(ax)
+    assert list(table.get_xticks()) == list(ax.get_xticks())
+    first = table.get_xticklabels()[0].get_text()
+    for row in ("At risk", "Censored", "Events"):
+        assert row in first
 
 
 def test_at_risk_table_can_be_left_out(ivig: KaplanMeierResult) -> None:
     ax = plot_kaplan_meier([ivig], ax=new_axes(), at_risk=False)
-    assert len(ax.texts) == 0
+    assert len(ax.figure.axes) == 1
+
+
+def test_no_curve_for_a_group_below_the_minimum_n_and_the_caption_says_why() -> None:
+    from dresskit.analysis.figures.survival import MIN_GROUP_N, kaplan_meier_figure
+
+    small = kaplan_meier([1, 2, 3], [True, True, False], label="ALT normalisation")
+    large = kaplan_meier([1, 2, 3, 4, 5, 6], [True] * 6, label="Defervescence")
+    assert small.n < MIN_GROUP_N <= large.n
+    ax = plot_kaplan_meier([small, large], ax=new_axes())
+    assert [line.get_label() for line in step_lines(ax)] == ["Defervescence"]
+    drawn = kaplan_meier_figure([small, large], index_label="IVIG")
+    assert drawn is not None
+    assert len([a for a in drawn.figure.axes if a.get_gid() != "at_risk_table"]) == 1
+    assert "ALT normalisation (n = 3)" in drawn.caption
+    assert f"fewer than {MIN_GROUP_N} patients" in drawn.caption
+    assert kaplan_meier_figure([small]) is None
+
+
+def test_y_label_says_what_the_curve_still_shows(ivig: KaplanMeierResult) -> None:
+    from dresskit.analysis.figures.survival import kaplan_meier_figure, still_label
+
+    assert still_label("Defervescence") == "Proportion still febrile"
+    drawn = kaplan_meier_figure([kaplan_meier([1, 2, 3, 4, 5], [True] * 5, label="Defervescence")])
+    assert drawn is not None
+    assert drawn.figure.axes[0].get_ylabel() == "Proportion still febrile"
+
+
+def test_legend_of_several_curves_is_outside_the_axes(
+    ivig: KaplanMeierResult, steroids_only: KaplanMeierResult
+) -> None:
+    ax = plot_kaplan_meier([ivig, steroids_only], ax=new_axes())
+    legend = ax.get_legend()
+    assert legend is not None
+    ax.figure.draw_without_rendering()
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
 
 
 def test_axis_labels_default_and_custom(ivig: KaplanMeierResult) -> None:
@@ -152,7 +204,7 @@ def test_cumulative_incidence_draws_event_and_dashed_competing_curves(
     lines = step_lines(ax)
     assert [line.get_label() for line in lines] == [
         "ALT normalisation",
-        "ALT normalisation: competing event",
+        "ALT normalisation: competing event (death first)",
     ]
     assert ys(lines[0]) == list(alt.cumulative_incidence)
     assert ys(lines[1]) == list(alt.competing_cumulative_incidence)
@@ -163,7 +215,7 @@ def test_cumulative_incidence_draws_event_and_dashed_competing_curves(
 
 
 def test_cumulative_incidence_without_competing_curve(alt: CumulativeIncidenceResult) -> None:
-    other = cumulative_incidence([1, 4, 4, 9], [1, 0, 1, 2], label="Rash resolution")
+    other = cumulative_incidence([1, 4, 4, 9, 9], [1, 0, 1, 2, 0], label="Rash resolution")
     ax = plot_cumulative_incidence([alt, other], ax=new_axes(), show_competing=False)
     assert [line.get_label() for line in step_lines(ax)] == [
         "ALT normalisation",

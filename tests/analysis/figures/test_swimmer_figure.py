@@ -109,7 +109,23 @@ def test_day0_line_and_axis_labels(ax: Axes) -> None:
     assert xdata(day0) == [0, 0]
     assert "day 0: IVIG" in [text.get_text() for text in ax.texts]
     assert ax.get_xlabel() == "Days from IVIG (day 0)"
-    assert ax.get_ylabel() == "Episode"
+    assert ax.get_ylabel() == "Episode (n = 18)"
+
+
+def test_no_bar_is_cut_at_the_axis(lanes: list[SwimmerLane], ax: Axes) -> None:
+    """SIM03 starts steroids 14 days before IVIG: its bar starts inside the axes."""
+    left, right = ax.get_xlim()
+    bars = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
+    assert bars
+    assert all(left < bar.get_x() and bar.get_x() + bar.get_width() < right for bar in bars)
+    assert all(left < lane.follow_up_days < right for lane in lanes)
+
+
+def test_legend_sits_outside_the_lanes(ax: Axes) -> None:
+    legend = ax.get_legend()
+    assert legend is not None
+    ax.figure.draw_without_rendering()
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1
 
 
 def test_draws_on_a_given_axes_with_its_index_label(lanes: list[SwimmerLane]) -> None:

@@ -50,7 +50,12 @@ def test_shen_has_all_five_panels_sharing_the_day_axis(panels: dict[str, Axes]) 
     top = panels["treatments"]
     for ax in panels.values():
         assert ax.get_shared_x_axes().joined(top, ax)
-        assert ax.get_xlim() == top.get_xlim() == (-61.0, 264.0)
+        assert ax.get_xlim() == top.get_xlim()
+    # From the first to the last data point (the last itch and BSA on day 112), not to the
+    # last follow-up (day 261): nothing is drawn after day 112.
+    first, last = top.get_xlim()
+    assert -62 < first < -58
+    assert 112 < last < 116
     assert panels["fever_liver"].get_xlabel() == "Days from first dupilumab dose (day 0)"
 
 
@@ -63,7 +68,7 @@ def test_steroid_step_plot_is_the_daily_prednisone_equivalent_dose(
     expected = [day.prednisone_equivalent_mg for day in daily_steroid_doses(course)]
     np.testing.assert_array_equal(values, expected)
     np.testing.assert_array_equal(edges, np.arange(-58, -58 + len(expected) + 1))
-    assert panels["steroid"].get_ylabel() == "Prednisone-eq.\nmg/day"
+    assert panels["steroid"].get_ylabel() == "Prednisone-eq.\n(mg/day)"
 
 
 def test_relapse_flare_is_marked_and_annotated_with_its_dose(panels: dict[str, Axes]) -> None:
@@ -73,7 +78,7 @@ def test_relapse_flare_is_marked_and_annotated_with_its_dose(panels: dict[str, A
     assert xdata(marker) == [-28]
     assert ydata(marker) == [20.0]
     (note,) = [text for text in steroid.texts if isinstance(text, Annotation)]
-    assert note.get_text() == "flare (Itch NRS, Rash BSA) on prednisolone 20 mg/d"
+    assert note.get_text() == "flare (Itch NRS, Rash BSA) on prednisolone 20 mg/day"
     for ax in panels.values():
         flare_lines = [line for line in lines(ax) if line.get_gid() == "flare"]
         assert [xdata(line) for line in flare_lines] == [[-28, -28]]
@@ -85,7 +90,8 @@ def test_day0_line_on_every_panel_labelled_with_the_index(panels: dict[str, Axes
         assert xdata(day0) == [0, 0]
     texts = [text.get_text() for text in panels["treatments"].texts]
     assert "day 0: first dupilumab dose" in texts
-    assert "first dupilumab dose" in panels["treatments"].get_title(loc="left")
+    suptitle = panels["treatments"].figure.get_suptitle()
+    assert "first dupilumab dose" in suptitle
 
 
 def test_treatment_lanes_draw_one_bar_per_period(
@@ -98,10 +104,11 @@ def test_treatment_lanes_draw_one_bar_per_period(
     (dupilumab,) = [bar for bar in bars if bar.get_gid() == "bar:dupilumab"]
     assert (dupilumab.get_x(), dupilumab.get_width()) == (0, 112)
     assert dupilumab.get_y() + dupilumab.get_height() / 2 == shen.lanes.index("dupilumab")
-    texts = {text.get_text() for text in ax.texts}
-    assert {"dupilumab 600 mg then 300 mg q14d", "IVIG 20 g/d", "adalimumab 80 mg"} <= texts
-    # Steroid bars carry the dose as recorded (dexamethasone 10), not the prednisone equivalent.
-    assert {"500", "30", "25", "20", "10", "40"} <= texts
+    texts = {text.get_text().strip() for text in ax.texts if text.get_visible()}
+    assert {"dupilumab 600 mg then 300 mg q14d", "IVIG 20 g/day", "adalimumab 80 mg"} <= texts
+    # Steroid bars carry the dose as recorded (dexamethasone 10), not the prednisone
+    # equivalent; a bar too short for its number leaves it to the step plot below.
+    assert {"500", "30", "25", "10", "40"} <= texts
     assert "66.667" not in texts
 
 
@@ -114,15 +121,31 @@ def test_dupilumab_doses_are_ticks_every_14_days(
     assert ticks.get_label() == "dupilumab doses"
 
 
-def test_treatment_legend_names_kinds_and_doses(panels: dict[str, Axes]) -> None:
-    legend = panels["treatments"].get_legend()
-    assert legend is not None
-    assert [text.get_text() for text in legend.get_texts()] == [
+def figure_legend_texts(ax: Axes) -> list[str]:
+    (legend,) = ax.figure.legends
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_one_legend_under_the_panels_names_kinds_doses_and_series(
+    panels: dict[str, Axes],
+) -> None:
+    """The legend is the figure's, outside every panel: it never covers data."""
+    assert all(ax.get_legend() is None for ax in panels["treatments"].figure.axes)
+    assert figure_legend_texts(panels["treatments"]) == [
         "steroid",
         "IVIG",
         "biologic",
         "other",
         "dupilumab doses",
+        "prednisone-equivalent dose",
+        "Eosinophils (×10⁹/L)",
+        "Total IgE (kU/L)",
+        "Itch NRS (0-10)",
+        "Rash BSA (%)",
+        "Temperature (°C)",
+        "ALT (U/L)",
+        "flare",
+        "day 0",
     ]
 
 
@@ -137,12 +160,6 @@ def test_labs_panel_eosinophils_and_ige_on_a_twin_axis(panels: dict[str, Axes]) 
     assert twin is not labs
     assert twin.get_ylabel() == "Total IgE\n(kU/L)"
     assert xdata(ige) == [-12.0, 90.0]
-    legend = labs.get_legend()
-    assert legend is not None
-    assert [text.get_text() for text in legend.get_texts()] == [
-        "Eosinophils (×10⁹/L)",
-        "Total IgE (kU/L)",
-    ]
 
 
 def test_skin_panel_itch_nrs_and_bsa(panels: dict[str, Axes]) -> None:
@@ -151,7 +168,7 @@ def test_skin_panel_itch_nrs_and_bsa(panels: dict[str, Axes]) -> None:
     assert itch.get_label() == "Itch NRS (0-10)"
     assert ydata(itch)[4:7] == [4.0, 9.0, 9.0]
     assert skin.get_ylim() == (0.0, 10.5)
-    (bsa,) = [line for line in all_lines(skin) if line.get_label() == "Rash BSA (% BSA)"]
+    (bsa,) = [line for line in all_lines(skin) if line.get_label() == "Rash BSA (%)"]
     assert ydata(bsa)[4:6] == [20.0, 60.0]
     assert bsa.axes is not None
     assert bsa.axes.get_ylim() == (0.0, 105.0)
@@ -167,9 +184,7 @@ def test_only_panels_with_data_are_drawn() -> None:
     assert len(axes[0].figure.axes) == 5  # one twin: temperature and ALT
     running = [patch for patch in axes[0].patches if patch.get_hatch() == "//"]
     assert len(running) == 1
-    legend = axes[0].get_legend()
-    assert legend is not None
-    assert [text.get_text() for text in legend.get_texts()] == ["steroid", "IVIG", "running"]
+    assert figure_legend_texts(axes[0])[:3] == ["steroid", "IVIG", "running at end"]
 
 
 def test_draws_on_given_axes(shen: CourseTimeline) -> None:
@@ -183,3 +198,43 @@ def test_wrong_number_of_axes_is_refused(shen: CourseTimeline) -> None:
     _figure, given = plt.subplots(2, 1)
     with pytest.raises(InputError, match="one Axes per panel with data"):
         plot_course_timeline(shen, axes=list(given))
+
+
+def test_dose_labels_are_never_clipped_at_the_axis(shen: CourseTimeline) -> None:
+    """The dupilumab label does not fit right of its bar (which ends at the last data point)
+    or left of it: it is written inside the bar, never cut at the axis."""
+    from dresskit.analysis.figures.timeline import timeline_figure
+
+    drawn = timeline_figure(shen)
+    figure = drawn.figure
+    figure.draw_without_rendering()
+    treatments = figure.axes[0]
+    box = treatments.get_window_extent()
+    labels = [t for t in treatments.texts if t.get_gid() in {"dose_label", "dose_in_bar"}]
+    shown = [t for t in labels if t.get_visible()]
+    assert {t.get_text().strip() for t in shown} >= {
+        "dupilumab 600 mg then 300 mg q14d",
+        "IVIG 20 g/day",
+        "adalimumab 80 mg",
+    }
+    for text in shown:
+        extent = text.get_window_extent()
+        assert box.x0 - 0.5 <= extent.x0
+        assert extent.x1 <= box.x1 + 0.5
+        assert not text.get_clip_on()  # drawn whole, never cut at the axes edge
+
+
+def test_panel_letters_and_day0_label_in_the_journal_figure(shen: CourseTimeline) -> None:
+    from dresskit.analysis.figures.timeline import timeline_figure
+
+    drawn = timeline_figure(shen)
+    assert drawn.name == "timeline_1"
+    letters = [
+        text.get_text()
+        for ax in drawn.figure.axes
+        for text in ax.texts
+        if text.get_gid() == "panel_letter"
+    ]
+    assert letters == ["A", "B", "C", "D", "E"]
+    width, _ = drawn.figure.get_size_inches()
+    assert width == pytest.approx(17.5 / 2.54)

@@ -9,23 +9,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from dresskit.analysis.figures._save import DrawnFigure
+from dresskit.analysis.figures._style import (
+    DOUBLE_COLUMN_IN,
+    KIND_COLOURS,
+    OKABE_ITO,
+    figure_style,
+    new_figure,
+)
 from dresskit.analysis.figures._text import LITERAL, keep_literal, literal
-from dresskit.analysis.figures.timeline import KIND_COLOURS
 from dresskit.analysis.swimmer import EndMarker, SwimmerLane
+from dresskit.analysis.words import plural
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
-__all__ = ["END_MARKER_STYLES", "plot_swimmer"]
+__all__ = ["END_MARKER_STYLES", "plot_swimmer", "swimmer_figure"]
 
 #: Marker, colour and legend label of each lane end (a distinct marker per outcome).
 END_MARKER_STYLES: Final[dict[EndMarker, tuple[str, str, str]]] = {
-    EndMarker.RECOVERED: ("o", "#009E73", "recovered"),
-    EndMarker.DIED: ("X", "black", "died"),
-    EndMarker.LOST_TO_FOLLOW_UP: ("D", "#E69F00", "lost to follow-up"),
-    EndMarker.TRANSFERRED: ("s", "#56B4E9", "transferred"),
-    EndMarker.ONGOING: (">", "grey", "ongoing"),
+    EndMarker.RECOVERED: ("o", OKABE_ITO["bluish_green"], "recovered"),
+    EndMarker.DIED: ("X", OKABE_ITO["black"], "died"),
+    EndMarker.LOST_TO_FOLLOW_UP: ("D", OKABE_ITO["orange"], "lost to follow-up"),
+    EndMarker.TRANSFERRED: ("s", OKABE_ITO["sky_blue"], "transferred"),
+    EndMarker.ONGOING: (">", OKABE_ITO["yellow"], "ongoing"),
 }
 _KIND_NAMES: Final = {
     "steroid": "steroid",
@@ -67,8 +75,9 @@ def plot_swimmer(
     if ax is None:
         import matplotlib.pyplot as plt
 
-        height = min(2.0 + 0.25 * len(lanes), 24.0)
-        _figure, ax = plt.subplots(figsize=(9, height), layout="constrained")
+        _figure, ax = plt.subplots(
+            figsize=(DOUBLE_COLUMN_IN, _height(len(lanes))), layout="constrained"
+        )
     from matplotlib.patches import Patch
 
     for kind, colour in KIND_COLOURS.items():
@@ -124,7 +133,6 @@ def plot_swimmer(
         transform=ax.get_xaxis_transform(),
         ha="center",
         va="bottom",
-        fontsize=8,
     )
     kinds = {segment.kind for lane in lanes for segment in lane.segments}
     handles: list[Artist] = [
@@ -138,15 +146,62 @@ def plot_swimmer(
         )
     handles += ax.get_legend_handles_labels()[0]
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=7)
+        # Outside the lanes, right of the axes: never over a lane.
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     if len(lanes) <= _MAX_LABELLED_LANES:
-        ax.set_yticks(
-            range(len(lanes)), [literal(lane.episode_id) for lane in lanes], fontsize=7, **LITERAL
-        )
+        ax.set_yticks(range(len(lanes)), [literal(lane.episode_id) for lane in lanes], **LITERAL)
     else:
         ax.set_yticks([])
     ax.set_ylim(len(lanes) - 0.5, -0.5)
+    # Every bar and marker inside the axes: from the earliest start to the last follow-up,
+    # with a margin for the end markers (no bar is cut at the axis).
+    first = min([0, *(s.start_day for lane in lanes for s in lane.segments)])
+    last = max([0, *(lane.follow_up_days for lane in lanes)])
+    last = max([last, *(s.end_day + 1 for lane in lanes for s in lane.segments)])
+    margin = max(1.0, 0.03 * (last - first))
+    ax.set_xlim(first - margin, last + margin)
     ax.set_xlabel(f"Days from {literal(index_label)} (day 0)")
-    ax.set_ylabel("Episode")
+    ax.set_ylabel(f"Episode (n = {len(lanes)})")
     keep_literal(ax)
     return ax
+
+
+def _height(lanes: int) -> float:
+    """Figure height in inches: about 4 mm a lane, within one page."""
+    return min(1.3 + 0.16 * min(lanes, _MAX_LABELLED_LANES), 9.0)
+
+
+def swimmer_figure(
+    lanes: Sequence[SwimmerLane], *, total: int | None = None, index_label: str = "day 0"
+) -> DrawnFigure | None:
+    """Draw the swimmer plot two columns wide.
+
+    Parameters
+    ----------
+    lanes
+        The lanes drawn (the report keeps the longest follow-ups).
+    total
+        Episodes in the cohort (``len(lanes)`` when ``None``), for the caption.
+    index_label
+        Day 0 in words.
+
+    Returns
+    -------
+    DrawnFigure or None
+        ``swimmer``; ``None`` without a lane.
+    """
+    if not lanes:
+        return None
+    with figure_style():
+        figure = new_figure(DOUBLE_COLUMN_IN, _height(len(lanes)))
+        plot_swimmer(lanes, ax=figure.subplots(), index_label=index_label)
+    shown, every = len(lanes), total if total is not None else len(lanes)
+    caption = (
+        (f"{shown} of {plural(every, 'episode')}" if shown < every else plural(shown, "episode"))
+        + (" (the longest follow-ups)" if shown < every else "")
+        + f"; day 0 = {literal(index_label)}. Bars: treatments by kind (hatched: still given "
+        "at the last follow-up); markers: how the record ends, at the last follow-up."
+    )
+    return DrawnFigure(
+        "swimmer", "Treatments and follow-up per episode (swimmer plot)", caption, figure
+    )

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 DATE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
-    "episodes": ("onset_date", "admission_date", "last_follow_up_date"),
+    "episodes": ("onset_date", "admission_date", "last_follow_up_date", "death_date"),
     "drug_exposures": ("start_date", "stop_date"),
     "observations": ("date",),
     "findings": ("date",),
@@ -73,6 +73,9 @@ EXPORTED_COLUMNS: Final[Mapping[str, Mapping[str, ExportKind]]] = {
         "admission_date": "date",
         "outcome": "code",
         "last_follow_up_date": "date",
+        # A date of death is a date like any other here (HIPAA Safe Harbor lists it among
+        # the dates to remove): relative to onset or shifted with the patient's offset.
+        "death_date": "date",
     },
     "drug_exposures": {
         "episode_id": "pseudonym",

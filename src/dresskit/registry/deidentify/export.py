@@ -92,7 +92,7 @@ def deidentify(
     >>> export = deidentify(read_bundle(examples / "shen2024"), key=b"0123456789abcdef")
     >>> export.episodes.columns
     ['episode_id', 'patient_id', 'phenotype', 'onset_day', 'admission_day', 'outcome', \
-'last_follow_up_day']
+'last_follow_up_day', 'death_day']
     """
     if not isinstance(key, bytes) or len(key) < MINIMUM_KEY_BYTES:
         raise ConfigurationError(

@@ -12,15 +12,22 @@ bundle table           FHIR resource           notes
 =====================  ======================  ==============================================
 manifest               ``Bundle.meta``         one ``manifest-entry`` extension per key
 patients               Patient                 ``gender``; ``birthDate`` = the year; age at
-                                               onset as an ``age-at-onset`` extension (Age)
+                                               onset as an ``age-at-onset`` extension (Age);
+                                               ``deceasedDateTime`` = the latest
+                                               ``death_date`` of the patient's episodes
 episodes               Condition               dresskit phenotype coding (+ ICD-10-CM D72.12
                                                for DRESS); ``onsetDateTime``;
                                                ``clinicalStatus`` when the outcome implies
-                                               one; admission, last follow-up and outcome as
-                                               extensions (lossless)
+                                               one; admission, last follow-up, outcome and
+                                               death date as extensions (lossless); a died
+                                               episode without the death-date extension
+                                               takes the Patient's ``deceasedDateTime``
 drug_exposures         MedicationStatement     drug as ``medicationCodeableConcept.text`` +
                                                ATC coding; ``effectivePeriod``; role extension
-drug_assessments       AdverseEvent            one per episode: ``resultingCondition`` = the
+drug_assessments       AdverseEvent            one per episode, one ``identifier`` object
+                                               (R4: 0..1); ``outcome`` ``fatal`` when the
+                                               episode ended in death;
+                                               ``resultingCondition`` = the
                                                Condition, ``suspectEntity`` = the suspect (and
                                                every assessed) MedicationStatement, one
                                                ``causality`` per instrument holding each item
@@ -48,6 +55,10 @@ local clock times without one. By default an observation's ``effectiveDateTime``
 the date, and the clock time is kept in the ``urn:dresskit:fhir:local-time`` extension
 (``time``, which has no zone); pass ``utc_offset`` (``"+09:00"``) to write full date-times.
 On reading, a date-time's clock time is taken as written (the wall clock at its offset).
+
+Validity: every exported resource validates with the R4B models of ``fhir.resources`` 8
+(R4B is the R4-compatible release; tests/registry/test_fhir_r4_validity.py). The reader also
+accepts an AdverseEvent ``identifier`` written as a list of one, as dresskit wrote it before.
 
 References
 ----------

@@ -43,8 +43,8 @@ class DocumentReader:
 
     Besides the problems and the rows read, it keeps what a resource read early tells a later
     one, by entry index: the ``targets`` a Reference may name, each Patient's ``patient_id``,
-    each Condition's episode (``episode_id``, Patient entry) and each MedicationStatement's
-    (``episode_id``, drug).
+    each Patient's ``deceasedDateTime`` (as YYYY-MM-DD), each Condition's episode
+    (``episode_id``, Patient entry) and each MedicationStatement's (``episode_id``, drug).
     """
 
     source: str
@@ -52,6 +52,7 @@ class DocumentReader:
     targets: dict[str, _Target] = field(default_factory=dict)
     patient_ids: dict[int, str] = field(default_factory=dict)
     episodes: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    deaths: dict[int, str] = field(default_factory=dict)
     exposures: dict[int, tuple[str, str]] = field(default_factory=dict)
     rows: dict[str, list[list[str | None]]] = field(default_factory=dict)
     origins: dict[str, list[str]] = field(default_factory=dict)
@@ -203,10 +204,20 @@ class DocumentReader:
         self, node: Mapping[str, object], system: str, path: str, *, what: str
     ) -> str | None:
         """Return the value of the identifier of ``system``."""
-        for item_path, item in self.objects(node, "identifier", path):
+        found = self.objects(node, "identifier", path)
+        for item_path, item in found:
             if item.get("system") == system:
                 return self.string(item, "value", item_path, required=True, expected=what)
-        self.problem(f"{path}.identifier", MISSING, f"an identifier with system {system} ({what})")
+        expected = f"an identifier with system {system} ({what})"
+        if found:
+            systems = [item.get("system", MISSING) for _, item in found]
+            self.problem(
+                f"{path}.identifier",
+                systems[0] if len(systems) == 1 else systems,
+                f"{expected}; identifiers of other systems are not read",
+            )
+        else:
+            self.problem(f"{path}.identifier", MISSING, expected)
         return None
 
     def codings(
@@ -334,6 +345,30 @@ def is_real_date(text: str) -> bool:
     return True
 
 
+def _identifiers(
+    reader: DocumentReader, resource: Mapping[str, object], resource_type: str, path: str
+) -> list[tuple[str, Mapping[str, object]]]:
+    """Return (path, Identifier) of a resource's identifiers.
+
+    R4 allows one ``AdverseEvent.identifier`` (an object, cardinality 0..1) and an array on
+    the other resources read here. An AdverseEvent with an array of one identifier, as
+    dresskit wrote before it followed R4 here, is still read.
+    """
+    value = resource.get("identifier", MISSING)
+    if resource_type != "AdverseEvent" or value is MISSING:
+        return reader.objects(resource, "identifier", path)
+    if isinstance(value, list) and len(value) == 1:
+        return reader.objects(resource, "identifier", path)
+    if isinstance(value, Mapping):
+        return [(f"{path}.identifier", value)]
+    reader.problem(
+        f"{path}.identifier",
+        value,
+        "one Identifier object (R4 AdverseEvent.identifier has cardinality 0..1)",
+    )
+    return []
+
+
 def index_entries(reader: DocumentReader, bundle: Mapping[str, object]) -> EntriesByType:
     """Return the entries by resource type; register their reference keys, check identifiers."""
     by_type: EntriesByType = {t: [] for t in _RESOURCE_TYPES}
@@ -373,7 +408,7 @@ def index_entries(reader: DocumentReader, bundle: Mapping[str, object]) -> Entri
                 reader.problem(key_path, key, f"unique: entry[{other}] has it already")
             else:
                 reader.targets[key] = _Target(resource_type, index)
-        for id_path, identifier in reader.objects(resource, "identifier", path):
+        for id_path, identifier in _identifiers(reader, resource, resource_type, path):
             system, value = identifier.get("system"), identifier.get("value")
             if not isinstance(system, str) or not isinstance(value, str):
                 continue

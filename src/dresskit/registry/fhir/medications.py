@@ -60,13 +60,17 @@ def read_medication_statement(
 def _medication(
     reader: DocumentReader, resource: Mapping[str, object], path: str
 ) -> tuple[str | None, str | None]:
-    concept = reader.child(
-        resource,
-        "medicationCodeableConcept",
-        path,
-        required=True,
-        what="a CodeableConcept whose text is the drug's generic name",
-    )
+    what = "a CodeableConcept whose text is the drug's generic name"
+    if "medicationCodeableConcept" not in resource and "medicationReference" in resource:
+        reference = resource["medicationReference"]
+        reader.problem(
+            f"{path}.medicationReference",
+            reference.get("reference", reference) if isinstance(reference, Mapping) else reference,
+            f"a medicationCodeableConcept instead: {what} (a medicationReference to a "
+            "Medication resource, contained or not, is not read)",
+        )
+        return None, None
+    concept = reader.child(resource, "medicationCodeableConcept", path, required=True, what=what)
     if concept is None:
         return None, None
     concept_path = f"{path}.medicationCodeableConcept"

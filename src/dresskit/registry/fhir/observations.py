@@ -163,6 +163,16 @@ def _effective(
     reader: DocumentReader, resource: Mapping[str, object], path: str
 ) -> tuple[str | None, str | None]:
     expected = "a date YYYY-MM-DD or a dateTime to the minute (seconds 00, with a zone)"
+    if "effectiveDateTime" not in resource:
+        for other in ("effectivePeriod", "effectiveInstant", "effectiveTiming"):
+            if other in resource:
+                reader.problem(
+                    f"{path}.{other}",
+                    resource[other],
+                    f"an effectiveDateTime instead: {expected} (the {other} of an "
+                    "Observation is not read: a bundle observation has one date)",
+                )
+                return None, None
     text = reader.string(resource, "effectiveDateTime", path, required=True, expected=expected)
     if text is None:
         return None, None

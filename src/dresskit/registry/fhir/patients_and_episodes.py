@@ -16,6 +16,7 @@ from dresskit.registry.fhir.vocabulary import (
     EPISODE_SYSTEM,
     EXT_ADMISSION,
     EXT_AGE,
+    EXT_DEATH_DATE,
     EXT_LAST_FOLLOW_UP,
     EXT_OUTCOME,
     PATIENT_SYSTEM,
@@ -55,6 +56,14 @@ def read_patient(
     found = reader.extension(resource, EXT_AGE, path, required=False, what="valueAge in years")
     if found is not None:
         age = _age(reader, *found)
+    if "deceasedDateTime" in resource:
+        death = reader.date_text(
+            resource, "deceasedDateTime", path, required=True, what="the date of death"
+        )
+        if death is not None:
+            reader.deaths[index] = death
+    elif "deceasedBoolean" in resource and not isinstance(resource["deceasedBoolean"], bool):
+        reader.problem(f"{path}.deceasedBoolean", resource["deceasedBoolean"], "true or false")
     if patient_id is not None:
         reader.patient_ids[index] = patient_id
     reader.add_row(
@@ -108,6 +117,14 @@ def read_condition(
             )
     outcomes = TABLES["episodes"][5].codes
     values["outcome"] = reader.extension_code(resource, EXT_OUTCOME, path, outcomes)
+    found = reader.extension(resource, EXT_DEATH_DATE, path, required=False, what="valueDate")
+    if found is not None:
+        values["death_date"] = reader.date_text(
+            found[1], "valueDate", found[0], required=True, what="death_date"
+        )
+    elif values["outcome"] == "died" and patient_index is not None:
+        # A document from elsewhere: the Patient's deceasedDateTime dates the death.
+        values["death_date"] = reader.deaths.get(patient_index)
     if episode_id is not None:
         reader.episodes[index] = (episode_id, patient_index)
     reader.add_row("episodes", path, values)

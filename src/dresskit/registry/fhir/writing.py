@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from dresskit.atomic import atomic_file
 from dresskit.bundle import Bundle
@@ -41,6 +41,7 @@ from dresskit.registry.fhir.vocabulary import (
     EXT_ADMISSION,
     EXT_AGE,
     EXT_ANSWER,
+    EXT_DEATH_DATE,
     EXT_DETAIL,
     EXT_EPISODE,
     EXT_INTERVAL,
@@ -74,6 +75,9 @@ from dresskit.registry.fhir.vocabulary import (
 )
 from dresskit.scoring import naranjo, who_umc
 
+#: Resource types whose ``identifier`` is a single Identifier in R4 (cardinality 0..1).
+_SINGLE_IDENTIFIER: Final = frozenset({"AdverseEvent"})
+
 
 @dataclass
 class _Writer:
@@ -88,10 +92,13 @@ class _Writer:
         self.seen[(system, natural_key)] = count
         value = natural_key if count == 1 else f"{natural_key}#{count}"
         resource_id = str(uuid.uuid5(_NAMESPACE, f"{resource_type}|{system}|{value}"))
+        identifier: JSON = {"system": system, "value": value}
         resource: JSON = {
             "resourceType": resource_type,
             "id": resource_id,
-            "identifier": [{"system": system, "value": value}],
+            # R4 AdverseEvent.identifier is 0..1 (one Identifier, not an array); the other
+            # resources written here allow 0..* (https://hl7.org/fhir/R4/adverseevent.html).
+            "identifier": identifier if resource_type in _SINGLE_IDENTIFIER else [identifier],
             **body,
         }
         url = f"urn:uuid:{resource_id}"
@@ -191,11 +198,23 @@ def bundle_to_fhir(bundle: Bundle, *, utc_offset: str | None = None) -> JSON:
     if utc_offset is not None and not _UTC_OFFSET.fullmatch(utc_offset):
         raise InputError("utc_offset", utc_offset, "'Z' or an offset written +hh:mm or -hh:mm")
     writer = _Writer()
+    episode_rows = list(bundle.episodes.iter_rows(named=True))
+    deaths: dict[str, date] = {}
+    for row in episode_rows:
+        death = row.get("death_date")
+        if death is not None and (
+            row["patient_id"] not in deaths or death > deaths[row["patient_id"]]
+        ):
+            deaths[row["patient_id"]] = death
     patient_urls = {
-        row["patient_id"]: writer.add("Patient", PATIENT_SYSTEM, row["patient_id"], _patient(row))
+        row["patient_id"]: writer.add(
+            "Patient",
+            PATIENT_SYSTEM,
+            row["patient_id"],
+            _patient(row, deaths.get(row["patient_id"])),
+        )
         for row in bundle.patients.iter_rows(named=True)
     }
-    episode_rows = list(bundle.episodes.iter_rows(named=True))
     patient_of = {row["episode_id"]: patient_urls[row["patient_id"]] for row in episode_rows}
     condition_urls = {
         row["episode_id"]: writer.add(
@@ -320,7 +339,8 @@ def _category(code: str) -> JSON:
     return {"coding": [_coding(_OBSERVATION_CATEGORY, code, _CATEGORY_DISPLAY[code])]}
 
 
-def _patient(row: Mapping[str, Any]) -> JSON:
+def _patient(row: Mapping[str, Any], death: date | None) -> JSON:
+    """Return the Patient; ``deceasedDateTime`` = the death date of an episode ended by death."""
     body: JSON = {}
     if row["age_years"] is not None:
         age = {"value": row["age_years"], "unit": "years", "system": UCUM, "code": "a"}
@@ -330,6 +350,8 @@ def _patient(row: Mapping[str, Any]) -> JSON:
     body["gender"] = row["sex"]
     if row["birth_year"] is not None:
         body["birthDate"] = f"{row['birth_year']:04d}"
+    if death is not None:
+        body["deceasedDateTime"] = death.isoformat()
     return body
 
 
@@ -341,6 +363,8 @@ def _condition(row: Mapping[str, Any], patient_url: str) -> JSON:
         {"url": EXT_LAST_FOLLOW_UP, "valueDate": row["last_follow_up_date"].isoformat()}
     )
     extensions.append({"url": EXT_OUTCOME, "valueCode": row["outcome"]})
+    if row.get("death_date") is not None:
+        extensions.append({"url": EXT_DEATH_DATE, "valueDate": row["death_date"].isoformat()})
     body: JSON = {"extension": extensions}
     if row["outcome"] in _CLINICAL_STATUS:
         body["clinicalStatus"] = {
