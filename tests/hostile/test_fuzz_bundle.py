@@ -58,7 +58,10 @@ def damaged_tables(draw: Any) -> dict[str, tuple[list[str], list[list[str]]]]:
         )
         if kind == "cell" and body:
             row = draw(st.integers(min_value=0, max_value=len(body) - 1))
-            column = draw(st.integers(min_value=0, max_value=len(header) - 1))
+            if not body[row]:
+                continue
+            # An earlier "short_row" may have left this row shorter than the header.
+            column = draw(st.integers(min_value=0, max_value=len(body[row]) - 1))
             body[row][column] = draw(hostile_text)
         elif kind == "drop_column":
             index = draw(st.integers(min_value=0, max_value=len(header) - 1))

@@ -527,7 +527,7 @@ def test_a_unit_the_loinc_code_does_not_accept_is_refused(document: Document) ->
     error = only(errors_of(document), f"entry[{index}].resource.valueQuantity.code")
     assert error.value == "mg/dL"
     assert "LOINC 1742-6" in error.expected
-    assert "U/L, ukat/L" in error.expected
+    assert "U/L, [IU]/L, ukat/L" in error.expected
 
 
 def test_a_quantity_without_the_ucum_system_is_refused(document: Document) -> None:
