@@ -71,13 +71,19 @@ def examples(as_json: JsonOption = False) -> None:
                 ]
             )
             return
+        from rich import box
+
         table = Table(
             title="Published cases scored by dresskit (the authors' number and dresskit's)",
             title_justify="left",
+            box=box.SIMPLE_HEAD,
         )
+        # Fits 80 columns (make run's output is usually not a terminal): the case id stays whole
+        # (it is what `dresskit score` takes); dresskit's result wraps between its words.
+        table.add_column("#", justify="right", no_wrap=True)
         table.add_column("Case", no_wrap=True)
         table.add_column("Authors", no_wrap=True)
-        table.add_column("dresskit (reachable if unknowns answered)")
+        table.add_column("dresskit (reachable)", ratio=1)
         table.add_column("Agree?", no_wrap=True)
         differing = []
         for number, (case, results) in enumerate(rows, start=1):
@@ -94,10 +100,11 @@ def examples(as_json: JsonOption = False) -> None:
                 if differs:
                     differing.append((number, case))
                 table.add_row(
-                    f"[{number}] {safe_text(case.id)}",
+                    str(number),
+                    safe_text(case.id),
                     safe_text(authors),
                     safe_text(f"{result.total} {result.classification}{reach}"),
-                    "[yellow]differ, see below[/]" if differs else "yes",
+                    "[yellow]no ↓[/]" if differs else "yes",
                 )
         stdout.print(table)
         agreeing = len(rows) - len(differing)
@@ -107,11 +114,14 @@ def examples(as_json: JsonOption = False) -> None:
             "scores only the stated facts, never guesses, and shows the range the authors' "
             "number lies in."
         )
-        reasons = Table(title="Why they differ", title_justify="left", show_lines=True)
+        reasons = Table(
+            title="Why they differ", title_justify="left", show_lines=True, box=box.SIMPLE_HEAD
+        )
+        reasons.add_column("#", justify="right", no_wrap=True)
         reasons.add_column("Case", no_wrap=True)
-        reasons.add_column("Reason")
+        reasons.add_column("Reason", ratio=1)
         for number, case in differing:
-            reasons.add_row(f"[{number}] {safe_text(case.id)}", safe_text(case.reason or ""))
+            reasons.add_row(str(number), safe_text(case.id), safe_text(case.reason or ""))
         stdout.print(reasons)
         stdout.print("[dim]Sources:[/]")
         for number, (case, _) in enumerate(rows, start=1):
