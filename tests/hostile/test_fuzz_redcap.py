@@ -35,7 +35,10 @@ def damaged(draw: Any) -> tuple[list[str], list[list[str]]]:
         )
         if kind == "cell":
             row = draw(st.integers(min_value=0, max_value=len(body) - 1))
-            column = draw(st.integers(min_value=0, max_value=len(header) - 1))
+            if not body[row]:
+                continue
+            # An earlier "short" may have left this row shorter than the header.
+            column = draw(st.integers(min_value=0, max_value=len(body[row]) - 1))
             body[row][column] = draw(hostile_text)
         elif kind == "header":
             header[draw(st.integers(min_value=0, max_value=len(header) - 1))] = draw(hostile_text)
