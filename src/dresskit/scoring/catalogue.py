@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
-
-from pydantic import BaseModel
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Final
 
 from dresskit.errors import InputError, InputErrors
-from dresskit.scoring import (
-    alden,
-    bocquet,
-    dds,
-    jscar,
-    naranjo,
-    regiscar,
-    regiscar_inclusion,
-    who_umc,
-)
-from dresskit.scoring._items import ScoreResult
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from pydantic import BaseModel
+
+    from dresskit.scoring._items import ScoreResult
 
 __all__ = ["INSTRUMENTS", "Instrument", "get_instrument", "input_schema", "score_case"]
 
@@ -40,10 +35,11 @@ class Instrument:
         Full name.
     purpose
         What it is for, in one line.
-    input_model
-        The pydantic model of its JSON input.
-    scorer
-        ``score(answers, source=...)`` of the instrument's module.
+    module
+        The instrument's module in :mod:`dresskit.scoring` (``"regiscar"``); imported only
+        when the instrument is used, so that scoring one case loads one instrument.
+    input_name
+        The name of its pydantic input model in that module.
     per_drug
         ``True`` when it returns one result per drug (ALDEN).
     """
@@ -51,9 +47,24 @@ class Instrument:
     id: str
     title: str
     purpose: str
-    input_model: type[BaseModel]
-    scorer: Callable[..., ScoreResult | tuple[ScoreResult, ...]]
+    module: str
+    input_name: str
     per_drug: bool = False
+
+    def _module(self) -> ModuleType:
+        return import_module(f"dresskit.scoring.{self.module}")
+
+    @property
+    def input_model(self) -> type[BaseModel]:
+        """The pydantic model of its JSON input."""
+        model: type[BaseModel] = getattr(self._module(), self.input_name)
+        return model
+
+    @property
+    def scorer(self) -> Callable[..., ScoreResult | tuple[ScoreResult, ...]]:
+        """``score(answers, source=...)`` of the instrument's module."""
+        scorer: Callable[..., ScoreResult | tuple[ScoreResult, ...]] = self._module().score
+        return scorer
 
 
 INSTRUMENTS: Final[Mapping[str, Instrument]] = {
@@ -63,58 +74,58 @@ INSTRUMENTS: Final[Mapping[str, Instrument]] = {
             "regiscar",
             "RegiSCAR DRESS validation score",
             "DRESS diagnosis: no case / possible / probable / definite",
-            regiscar.RegiscarInput,
-            regiscar.score,
+            "regiscar",
+            "RegiscarInput",
         ),
         Instrument(
             "regiscar-inclusion",
             "RegiSCAR inclusion criteria",
             "Potential DRESS case: context + >= 3 of 4 starred criteria",
-            regiscar_inclusion.RegiscarInclusionInput,
-            regiscar_inclusion.score,
+            "regiscar_inclusion",
+            "RegiscarInclusionInput",
         ),
         Instrument(
             "jscar",
             "J-SCAR criteria for DIHS",
             "DIHS diagnosis: typical / atypical / not met",
-            jscar.JscarInput,
-            jscar.score,
+            "jscar",
+            "JscarInput",
         ),
         Instrument(
             "bocquet",
             "Bocquet criteria for DRESS",
             "DRESS diagnosis: all three criteria met or not",
-            bocquet.BocquetInput,
-            bocquet.score,
+            "bocquet",
+            "BocquetInput",
         ),
         Instrument(
             "naranjo",
             "Naranjo ADR probability scale",
             "Causality of one drug: doubtful / possible / probable / definite",
-            naranjo.NaranjoInput,
-            naranjo.score,
+            "naranjo",
+            "NaranjoInput",
         ),
         Instrument(
             "who-umc",
             "WHO-UMC causality assessment",
             "Causality of one drug: certain ... unassessable",
-            who_umc.WhoUmcInput,
-            who_umc.score,
+            "who_umc",
+            "WhoUmcInput",
         ),
         Instrument(
             "alden",
             "ALDEN drug causality (SJS/TEN)",
             "Causality of every drug of an SJS/TEN case",
-            alden.AldenInput,
-            alden.score,
+            "alden",
+            "AldenInput",
             per_drug=True,
         ),
         Instrument(
             "dds",
             "DiHS/DRESS severity score (DDS)",
             "Severity: mild / moderate / severe",
-            dds.DdsInput,
-            dds.score,
+            "dds",
+            "DdsInput",
         ),
     )
 }
