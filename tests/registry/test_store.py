@@ -155,24 +155,41 @@ def test_bulk_path_in_many_chunks_gives_the_same_bundle(engine: Engine, sim: Bun
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
 def test_bulk_path_rebuilds_keys_indexes_and_foreign_keys(engine: Engine, sim: Bundle) -> None:
-    before = _index_names(engine, "observations")
+    before = {name: _index_names(engine, name) for name in ("observations", "drug_exposures")}
     import_bundle(engine, sim, actor="tester", source="sim")
-    assert _index_names(engine, "observations") == before
-    assert "ix_observations_episode_id" in before
+    assert {name: _index_names(engine, name) for name in before} == before
+    assert "ix_drug_exposures_episode_id" in before["drug_exposures"]
+    # Observations: the key (episode, row number) is their episode index (migration 0006).
+    key = inspect(engine).get_pk_constraint("observations")["constrained_columns"]
+    assert key == ["episode_id", "row_in_episode"]
     observations = table("observations")
-    row = {"episode_id": "NOBODY", "date": date(2020, 1, 1), "code": "alt", "value": 1.0}
+    row = {
+        "episode_id": "NOBODY",
+        "row_in_episode": 1,
+        "date": date(2020, 1, 1),
+        "code": "alt",
+        "value": 1.0,
+    }
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(observations.insert().values(**row))
+    first = sim.episodes.get_column("episode_id")[0]
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # a number taken already
+        connection.execute(observations.insert().values(**{**row, "episode_id": first}))
 
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
 def test_bulk_path_ids_stay_unique_after_reimport(engine: Engine, sim: Bundle) -> None:
+    changed = replace(sim, episodes=sim.episodes.with_columns(pl.lit("other").alias("phenotype")))
     import_bundle(engine, sim, actor="tester", source="sim")
-    import_bundle(engine, sim, actor="tester", source="sim")
-    observations = table("observations")
+    import_bundle(engine, changed, actor="tester", source="sim")  # every episode replaced
+    observations, findings = table("observations"), table("findings")
     with engine.connect() as connection:
-        ids = connection.execute(select(observations.c.id)).scalars().all()
-    assert len(ids) == len(set(ids)) == sim.observations.height
+        keys = connection.execute(
+            select(observations.c.episode_id, observations.c.row_in_episode)
+        ).all()
+        ids = connection.execute(select(findings.c.id)).scalars().all()
+    assert len(keys) == len(set(keys)) == sim.observations.height
+    assert len(ids) == len(set(ids)) == sim.findings.height
 
 
 @pytest.mark.usefixtures("small_bulk_thresholds")

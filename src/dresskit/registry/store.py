@@ -65,7 +65,7 @@ from dresskit.registry.loading import (
     load_tables,
     patient_tables,
 )
-from dresskit.registry.schema import CHILD_TABLES, table
+from dresskit.registry.schema import CHILD_TABLES, ROW_IN_EPISODE, table
 
 __all__ = [
     "ConflictError",
@@ -344,7 +344,9 @@ def _write_import(
             rows_replaced[name] += max(deleted.rowcount, 0)
         if progress is not None:
             progress(name)
-        frame = getattr(written, name).select([c.name for c in TABLES[name]])
+        frame = _with_row_numbers(
+            name, getattr(written, name).select([c.name for c in TABLES[name]])
+        )
         # The rows that stay (the replaced ones are deleted above), counted only for a large
         # import: at most about a second on ten million rows.
         if frame.height >= _LARGE and frame.height >= _row_count(connection, name):
@@ -380,6 +382,21 @@ def _write_import(
         at=now,
     )
     return ImportReport(source, patients.height, len(changed), rows, digest, unchanged)
+
+
+def _with_row_numbers(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Return ``frame``, observations numbered within their episode (1, 2, ...) as they come.
+
+    The number and the episode id are the observations' key (migration 0006): the import
+    supplies it, so no sequence is asked for ids row by row, and an episode's rows load back
+    in the order they were imported. Other tables are returned as they are.
+    """
+    if ROW_IN_EPISODE not in table(name).c:
+        return frame
+    number = pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("episode_id")
+    return frame.select(
+        pl.col("episode_id"), number.alias(ROW_IN_EPISODE), pl.exclude("episode_id")
+    )
 
 
 def _only_episodes(bundle: Bundle, episode_ids: list[str]) -> Bundle:
@@ -457,25 +474,32 @@ def _without_indexes(connection: Connection, name: str) -> Iterator[None]:
     """Drop a table's episode index for a bulk load and rebuild it after.
 
     On PostgreSQL the foreign key and the primary key are dropped and rebuilt too (SQLite's
-    primary key is the row id itself, and its foreign keys are checked at commit). Rebuilding
-    validates the foreign key in one pass; a row of an unknown episode still fails the import
-    (the transaction is rolled back).
+    primary key is the row id itself or, on observations, cannot be dropped; its foreign keys
+    are checked at commit). Rebuilding validates the foreign key in one pass and the primary
+    key's uniqueness; a row of an unknown episode still fails the import (the transaction is
+    rolled back). Observations have no episode index of their own: their primary key
+    ``(episode_id, row_in_episode)`` is that index.
     """
+    target = table(name)
     index = f"ix_{name}_episode_id"
+    has_index = any(found.name == index for found in target.indexes)
     # PostgreSQL's default constraint names, which the migrations keep.
     foreign_key = f"{name}_episode_id_fkey"
     primary_key = f"{name}_pkey"
+    key_columns = ", ".join(f'"{column.name}"' for column in target.primary_key.columns)
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{foreign_key}"'))
         connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{primary_key}"'))
-    connection.execute(text(f'DROP INDEX "{index}"'))
+    if has_index:
+        connection.execute(text(f'DROP INDEX "{index}"'))
     yield
     if postgres:
         connection.execute(
-            text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{primary_key}" PRIMARY KEY (id)')
+            text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{primary_key}" PRIMARY KEY ({key_columns})')
         )
-    connection.execute(text(f'CREATE INDEX "{index}" ON "{name}" (episode_id)'))
+    if has_index:
+        connection.execute(text(f'CREATE INDEX "{index}" ON "{name}" (episode_id)'))
     if postgres:
         connection.execute(
             text(
