@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
 from dresskit.bundle import Bundle, read_bundle
+from dresskit.bundle.fingerprints import episode_fingerprints
 from dresskit.bundle.schema import TABLES as BUNDLE_SCHEMA
 from dresskit.errors import InputError
 from dresskit.registry import audit, store
@@ -232,6 +233,46 @@ def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
     assert {name: _count(engine, name) for name in (*TABLES, "audit_log")} == dict.fromkeys(
         (*TABLES, "audit_log"), 0
     )
+
+
+def test_a_first_import_stores_every_episodes_fingerprint(engine: Engine, sim: Bundle) -> None:
+    """Into an empty registry the rows go in while the fingerprints are computed (a thread)."""
+    import_bundle(engine, sim, actor="tester", source="sim")
+    episodes = table("episodes")
+    with engine.connect() as connection:
+        query = select(episodes.c.episode_id, episodes.c.content_hash)
+        stored = {str(row[0]): row[1] for row in connection.execute(query)}
+    assert stored == episode_fingerprints(sim)
+    assert import_bundle(engine, sim, actor="tester", source="sim").changed_nothing
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["first import", "registry holds some"])
+def test_a_fingerprint_that_fails_writes_nothing(
+    engine: Engine, sim: Bundle, shen: Bundle, held: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if held:
+        import_bundle(engine, shen, actor="tester", source="shen")
+    before = {name: _count(engine, name) for name in (*TABLES, "audit_log")}
+
+    def failing(bundle: Bundle) -> dict[str, str]:
+        raise MemoryError("no memory left for the fingerprints")
+
+    monkeypatch.setattr(store, "episode_fingerprints", failing)
+    with pytest.raises(MemoryError):
+        import_bundle(engine, sim, actor="tester", source="sim")
+    assert {name: _count(engine, name) for name in before} == before
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["grouped", "interleaved"])
+def test_observations_are_numbered_within_their_episode_in_bundle_order(grouped: bool) -> None:
+    ids = ["B", "B", "A", "A", "A", "C"] if grouped else ["B", "A", "B", "C", "A", "A"]
+    frame = pl.DataFrame({"episode_id": ids, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    numbered = store._with_row_numbers("observations", frame)
+    assert numbered.columns == ["episode_id", "row_in_episode", "value"]
+    expected = [1, 2, 1, 2, 3, 1] if grouped else [1, 1, 2, 1, 2, 3]
+    assert numbered.get_column("row_in_episode").to_list() == expected
+    assert numbered.drop("row_in_episode").equals(frame)
+    assert store._with_row_numbers("findings", frame).equals(frame)
 
 
 def test_import_killed_mid_way_leaves_the_registry_unchanged(

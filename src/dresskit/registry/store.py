@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import (
     Connection,
@@ -34,10 +35,12 @@ from sqlalchemy import (
     Float,
     Integer,
     Table,
+    bindparam,
     delete,
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -260,23 +263,28 @@ def import_bundle(
     written, the row counts and how many episodes were unchanged.
     """
     now = datetime.now(tz=UTC)
-    fingerprints = episode_fingerprints(bundle)
     database_errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
-    try:
-        with writing(engine).begin() as connection:
-            report = _write_import(connection, bundle, fingerprints, now, actor, source, progress)
-    except database_errors as error:
-        # A database that is locked, down, full or read-only (met on a driver cursor of the
-        # bulk path) says so, rather than seem to refuse the data.
-        unavailable = database_failure(error)
-        if isinstance(unavailable, RegistryUnavailableError):
-            raise unavailable from error
-        # Validation leaves little for the database to refuse (a text it cannot store, a
-        # constraint changed by hand); the transaction is rolled back either way.
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise ImportRefusedError(
-            f"the database refused the import of {source}, and nothing was written: {reason}"
-        ) from error
+    # The fingerprints are computed in a second thread (hashlib, numpy and polars release the
+    # interpreter lock) while the database takes the rows; see _write_import.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        fingerprints = worker.submit(episode_fingerprints, bundle)
+        try:
+            with writing(engine).begin() as connection:
+                report = _write_import(
+                    connection, bundle, fingerprints, now, actor, source, progress
+                )
+        except database_errors as error:
+            # A database that is locked, down, full or read-only (met on a driver cursor of
+            # the bulk path) says so, rather than seem to refuse the data.
+            unavailable = database_failure(error)
+            if isinstance(unavailable, RegistryUnavailableError):
+                raise unavailable from error
+            # Validation leaves little for the database to refuse (a text it cannot store, a
+            # constraint changed by hand); the transaction is rolled back either way.
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise ImportRefusedError(
+                f"the database refused the import of {source}, and nothing was written: {reason}"
+            ) from error
     return report
 
 
@@ -306,32 +314,44 @@ def save_courses(
 def _write_import(
     connection: Connection,
     bundle: Bundle,
-    fingerprints: Mapping[str, str],
+    pending: Future[dict[str, str]],
     now: datetime,
     actor: str,
     source: str,
     progress: Callable[[str], None] | None,
 ) -> ImportReport:
-    """Write the new and changed episodes of one import in the caller's transaction."""
+    """Write the new and changed episodes of one import in the caller's transaction.
+
+    ``pending`` gives the bundle's episode fingerprints. When the registry holds none of the
+    bundle's episodes, every episode is written whatever its fingerprint: the rows go in while
+    the fingerprints are still being computed, and are stored on the episodes at the end, in
+    the same transaction. Otherwise the fingerprints decide first which episodes changed.
+    """
     _require_tables(connection)
-    stored = _stored_fingerprints(connection, list(fingerprints))
-    changed = [e for e, print_ in fingerprints.items() if stored.get(e, (0, None))[1] != print_]
+    episode_ids = [str(e) for e in bundle.episodes.get_column("episode_id").to_list()]
+    stored = _stored_fingerprints(connection, episode_ids)
+    fingerprints = pending.result() if stored else None
+    if fingerprints is None:
+        changed = episode_ids
+    else:
+        changed = [e for e, print_ in fingerprints.items() if stored.get(e, (0, None))[1] != print_]
     manifest_changes = _manifest_changes(connection, bundle.manifest)
     if not changed and not manifest_changes:
-        return ImportReport(source, 0, 0, dict.fromkeys(CHILD_TABLES, 0), None, len(fingerprints))
+        return ImportReport(source, 0, 0, dict.fromkeys(CHILD_TABLES, 0), None, len(episode_ids))
     if connection.dialect.name == "sqlite":
         # Check foreign keys once, at commit, instead of row by row (a violation still
         # fails the commit and rolls everything back); about 1.5x faster bulk loads.
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    written = bundle if len(changed) == len(fingerprints) else _only_episodes(bundle, changed)
+    written = bundle if len(changed) == len(episode_ids) else _only_episodes(bundle, changed)
     replaced = {e: stored[e][0] for e in changed if e in stored}
     patients = _changed_patients(connection, written.patients)
     _upsert(connection, "patients", "patient_id", _python_rows(patients), now)
-    episodes = written.episodes.with_columns(
-        pl.col("episode_id")
-        .replace_strict(fingerprints, return_dtype=pl.Utf8)
-        .alias("content_hash")
+    content_hash = (
+        pl.lit(None, dtype=pl.Utf8)  # stored below, once computed
+        if fingerprints is None
+        else pl.col("episode_id").replace_strict(fingerprints, return_dtype=pl.Utf8)
     )
+    episodes = written.episodes.with_columns(content_hash.alias("content_hash"))
     _upsert(connection, "episodes", "episode_id", _python_rows(episodes), now)
     rows_replaced: dict[str, int] = {}
     for name in CHILD_TABLES:
@@ -354,6 +374,8 @@ def _write_import(
                 _bulk_insert(connection, name, frame)
         else:
             _bulk_insert(connection, name, frame)
+    if fingerprints is None:
+        _store_fingerprints(connection, pending.result())
     manifest = table("manifest")
     for key, value in manifest_changes.items():
         insert = _insert(connection, manifest).values(key=key, value=value)
@@ -361,7 +383,7 @@ def _write_import(
             insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
         )
     rows = {name: getattr(written, name).height for name in CHILD_TABLES}
-    unchanged = len(fingerprints) - len(changed)
+    unchanged = len(episode_ids) - len(changed)
     digest = audit.append(
         connection,
         actor=actor,
@@ -391,11 +413,21 @@ def _with_row_numbers(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     supplies it, so no sequence is asked for ids row by row, and an episode's rows load back
     in the order they were imported. Other tables are returned as they are.
     """
-    if ROW_IN_EPISODE not in table(name).c:
+    if ROW_IN_EPISODE not in table(name).c or frame.height == 0:
         return frame
-    number = pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("episode_id")
+    ids = frame.get_column("episode_id")
+    starts = (ids != ids.shift(1)).fill_null(True).to_numpy()
+    if ids.filter(starts).n_unique() == int(starts.sum()):
+        # Each episode's rows come together (as files hold them): count from each run's start.
+        positions = np.arange(frame.height, dtype=np.int64)
+        run_start = np.maximum.accumulate(np.where(starts, positions, 0))
+        number = pl.Series(ROW_IN_EPISODE, positions - run_start + 1, dtype=pl.Int32)
+    else:
+        number = frame.select(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("episode_id")
+        ).to_series()
     return frame.select(
-        pl.col("episode_id"), number.alias(ROW_IN_EPISODE), pl.exclude("episode_id")
+        pl.col("episode_id"), pl.lit(number).alias(ROW_IN_EPISODE), pl.exclude("episode_id")
     )
 
 
@@ -410,6 +442,32 @@ def _only_episodes(bundle: Bundle, episode_ids: list[str]) -> Bundle:
         episodes=episodes,
         **{name: getattr(bundle, name).filter(keep) for name in CHILD_TABLES},
     )
+
+
+def _store_fingerprints(connection: Connection, fingerprints: Mapping[str, str]) -> None:
+    """Set each episode's ``content_hash`` to its fingerprint (episode id -> fingerprint)."""
+    if not fingerprints:
+        return
+    if connection.dialect.name == "postgresql":
+        # One statement for every episode: the two arrays, unnested side by side.
+        connection.execute(
+            text(
+                "UPDATE episodes SET content_hash = given.hash "
+                "FROM unnest(CAST(:ids AS text[]), CAST(:hashes AS text[])) AS given(id, hash) "
+                "WHERE episodes.episode_id = given.id"
+            ),
+            {"ids": list(fingerprints), "hashes": list(fingerprints.values())},
+        )
+        return
+    episodes = table("episodes")
+    statement = (
+        update(episodes)
+        .where(episodes.c.episode_id == bindparam("episode"))
+        .values(content_hash=bindparam("hash"))
+    )
+    rows = [{"episode": e, "hash": h} for e, h in fingerprints.items()]
+    for start in range(0, len(rows), 5_000):
+        connection.execute(statement, rows[start : start + 5_000])
 
 
 def _stored_fingerprints(
