@@ -146,7 +146,7 @@ def test_a_registry_of_an_older_schema_says_to_upgrade(registry: str) -> None:
         old.execute(
             "INSERT INTO observations_old (episode_id, date, time, code, value, unit, text) "
             "SELECT episode_id, date, time, code, value, unit, text FROM observations "
-            "ORDER BY episode_id, row_in_episode"
+            "ORDER BY episode_id, row_order"
         )
         old.execute("DROP TABLE observations")
         old.execute("ALTER TABLE observations_old RENAME TO observations")

@@ -1,11 +1,11 @@
-"""Migration 0006: observations keyed by (episode_id, row_in_episode), no surrogate id.
+"""Migration 0006: observations without a surrogate key, ordered by ``row_order``.
 
 An existing registry (at revision 0005, holding an import) is upgraded: every row stays, each
-episode's rows are numbered in their old id order (rows written later come last), the
-migrated database matches the metadata, the key refuses a row of an unknown episode and a
-number taken twice, the observations have one index (the key) and no id sequence, imports
-afterwards keep each episode's rows in bundle order, and the revision downgrades and upgrades
-again.
+episode's rows keep their old id order (rows written later come last), the migrated database
+matches the metadata, the observations have no primary key and no id sequence but keep their
+episode index and foreign key (a row of an unknown episode is refused, an episode's deletion
+deletes its rows), imports afterwards keep each episode's rows in bundle order, and the
+revision downgrades and upgrades again.
 """
 
 from __future__ import annotations
@@ -69,53 +69,44 @@ def at_0005(database_url: str, sim: Bundle) -> Iterator[Engine]:
     created.dispose()
 
 
-def _sim01_values(engine: Engine) -> list[tuple[int, float | None]]:
+def _sim01_values(engine: Engine, order: str = "row_order") -> list[float | None]:
     with engine.connect() as connection:
         return [
-            (int(row[0]), row[1])
+            row[0]
             for row in connection.execute(
-                text(
-                    "SELECT row_in_episode, value FROM observations "
-                    "WHERE episode_id = 'SIM01' ORDER BY row_in_episode"
-                )
+                text(f"SELECT value FROM observations WHERE episode_id = 'SIM01' ORDER BY {order}")
             )
         ]
 
 
-def test_upgrade_to_0006_numbers_each_episodes_rows_in_id_order(
-    at_0005: Engine, sim: Bundle
-) -> None:
+def test_upgrade_to_0006_keeps_each_episodes_rows_in_id_order(at_0005: Engine, sim: Bundle) -> None:
+    before = _sim01_values(at_0005, order="id")
     assert upgrade(at_0005) == "0006" == schema_status(at_0005).head
     values = _sim01_values(at_0005)
     expected = sim.observations.filter(pl.col("episode_id") == "SIM01")
-    assert [number for number, _ in values] == list(range(1, expected.height + 3))
-    assert [value for _, value in values[-2:]] == [111.0, 222.0]
-    assert [value for _, value in values[:-2]] == expected.get_column("value").to_list()
+    assert values == before
+    assert values == [*expected.get_column("value").to_list(), 111.0, 222.0]
     with at_0005.connect() as connection:
         total = connection.execute(text("SELECT count(*) FROM observations")).scalar_one()
     assert total == sim.observations.height + 2
 
 
-def test_after_0006_the_schema_matches_and_observations_have_one_index(
-    at_0005: Engine,
-) -> None:
+def test_after_0006_the_schema_matches_and_observations_have_no_key(at_0005: Engine) -> None:
     upgrade(at_0005)
     with at_0005.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
     inspector = inspect(at_0005)
-    key = inspector.get_pk_constraint("observations")
-    assert key["constrained_columns"] == ["episode_id", "row_in_episode"]
+    assert inspector.get_pk_constraint("observations")["constrained_columns"] == []
     assert "id" not in {column["name"] for column in inspector.get_columns("observations")}
-    assert inspector.get_indexes("observations") == []
+    assert [index["column_names"] for index in inspector.get_indexes("observations")] == [
+        ["episode_id"]
+    ]
     [foreign_key] = inspector.get_foreign_keys("observations")
     assert foreign_key["referred_columns"] == ["episode_id"]
     assert foreign_key["options"].get("ondelete") == "CASCADE"
     if at_0005.dialect.name == "postgresql":
-        assert (key["name"], foreign_key["name"]) == (
-            "observations_pkey",
-            "observations_episode_id_fkey",
-        )
+        assert foreign_key["name"] == "observations_episode_id_fkey"
         with at_0005.connect() as connection:
             sequences = connection.execute(
                 text("SELECT count(*) FROM pg_sequences WHERE sequencename LIKE 'observations%'")
@@ -129,16 +120,12 @@ def test_after_0006_the_schema_matches_and_observations_have_one_index(
         assert (sequences, collation) == (0, "C")
 
 
-def test_after_0006_an_unknown_episode_and_a_repeated_number_are_refused(
-    at_0005: Engine,
-) -> None:
+def test_after_0006_a_row_of_an_unknown_episode_is_refused(at_0005: Engine) -> None:
     upgrade(at_0005)
-    row = {"episode_id": "NO-SUCH-EPISODE", "row_in_episode": 1, "date": date(2020, 1, 1)}
+    row = {"episode_id": "NO-SUCH-EPISODE", "row_order": 0, "date": date(2020, 1, 1)}
     insert = table("observations").insert()
     with pytest.raises(IntegrityError, match=r"(?i)foreign key"), at_0005.begin() as connection:
         connection.execute(insert.values(**row, code="alt", value=1.0))
-    with pytest.raises(IntegrityError), at_0005.begin() as connection:
-        connection.execute(insert.values(**{**row, "episode_id": "SIM01"}, code="alt"))
 
 
 def test_after_0006_deleting_an_episode_deletes_its_observations(at_0005: Engine) -> None:
@@ -166,6 +153,15 @@ def test_0006_downgrades_and_upgrades_again(at_0005: Engine, sim: Bundle) -> Non
     assert {index["name"] for index in inspector.get_indexes("observations")} == {
         "ix_observations_episode_id"
     }
+    assert _sim01_values(at_0005, order="id") == before
+    if at_0005.dialect.name == "postgresql":
+        with at_0005.connect() as connection:
+            cache = connection.execute(
+                text(
+                    "SELECT cache_size FROM pg_sequences WHERE sequencename = 'observations_id_seq'"
+                )
+            ).scalar_one()
+        assert cache == 100
     assert upgrade(at_0005) == "0006"
     assert _sim01_values(at_0005) == before
     with at_0005.begin() as connection:

@@ -160,34 +160,23 @@ def test_bulk_path_rebuilds_keys_indexes_and_foreign_keys(engine: Engine, sim: B
     import_bundle(engine, sim, actor="tester", source="sim")
     assert {name: _index_names(engine, name) for name in before} == before
     assert "ix_drug_exposures_episode_id" in before["drug_exposures"]
-    # Observations: the key (episode, row number) is their episode index (migration 0006).
-    key = inspect(engine).get_pk_constraint("observations")["constrained_columns"]
-    assert key == ["episode_id", "row_in_episode"]
+    assert "ix_observations_episode_id" in before["observations"]
+    # Observations have no primary key (migration 0006).
+    assert inspect(engine).get_pk_constraint("observations")["constrained_columns"] == []
     observations = table("observations")
-    row = {
-        "episode_id": "NOBODY",
-        "row_in_episode": 1,
-        "date": date(2020, 1, 1),
-        "code": "alt",
-        "value": 1.0,
-    }
+    row = {"episode_id": "NOBODY", "row_order": 0, "date": date(2020, 1, 1), "code": "alt"}
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(observations.insert().values(**row))
-    first = sim.episodes.get_column("episode_id")[0]
-    with pytest.raises(IntegrityError), engine.begin() as connection:  # a number taken already
-        connection.execute(observations.insert().values(**{**row, "episode_id": first}))
+        connection.execute(observations.insert().values(**row, value=1.0))
 
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
-def test_bulk_path_ids_stay_unique_after_reimport(engine: Engine, sim: Bundle) -> None:
+def test_bulk_path_orders_each_episodes_rows_after_reimport(engine: Engine, sim: Bundle) -> None:
     changed = replace(sim, episodes=sim.episodes.with_columns(pl.lit("other").alias("phenotype")))
     import_bundle(engine, sim, actor="tester", source="sim")
     import_bundle(engine, changed, actor="tester", source="sim")  # every episode replaced
     observations, findings = table("observations"), table("findings")
     with engine.connect() as connection:
-        keys = connection.execute(
-            select(observations.c.episode_id, observations.c.row_in_episode)
-        ).all()
+        keys = connection.execute(select(observations.c.episode_id, observations.c.row_order)).all()
         ids = connection.execute(select(findings.c.id)).scalars().all()
     assert len(keys) == len(set(keys)) == sim.observations.height
     assert len(ids) == len(set(ids)) == sim.findings.height
@@ -263,15 +252,12 @@ def test_a_fingerprint_that_fails_writes_nothing(
     assert {name: _count(engine, name) for name in before} == before
 
 
-@pytest.mark.parametrize("grouped", [True, False], ids=["grouped", "interleaved"])
-def test_observations_are_numbered_within_their_episode_in_bundle_order(grouped: bool) -> None:
-    ids = ["B", "B", "A", "A", "A", "C"] if grouped else ["B", "A", "B", "C", "A", "A"]
-    frame = pl.DataFrame({"episode_id": ids, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+def test_observations_are_given_their_position_in_the_bundle_as_their_order() -> None:
+    frame = pl.DataFrame({"episode_id": ["B", "A", "B", "C", "A"], "value": [1.0, 2, 3, 4, 5]})
     numbered = store._with_row_numbers("observations", frame)
-    assert numbered.columns == ["episode_id", "row_in_episode", "value"]
-    expected = [1, 2, 1, 2, 3, 1] if grouped else [1, 1, 2, 1, 2, 3]
-    assert numbered.get_column("row_in_episode").to_list() == expected
-    assert numbered.drop("row_in_episode").equals(frame)
+    assert numbered.columns == ["episode_id", "row_order", "value"]
+    assert numbered.get_column("row_order").to_list() == [0, 1, 2, 3, 4]
+    assert numbered.drop("row_order").equals(frame)
     assert store._with_row_numbers("findings", frame).equals(frame)
 
 

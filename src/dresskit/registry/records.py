@@ -86,12 +86,16 @@ class DrugAssessmentRecord(_NumberedRow, Base):
 class ObservationRecord(_EpisodeRow, Base):
     """A row of ``observations`` (value in the code's canonical unit).
 
-    Keyed by ``(episode_id, row_in_episode)``: no surrogate id (migration 0006).
+    The table has no primary key (migration 0006); the mapper identifies a row by its episode
+    and ``row_order``, which an import makes unique within the episode.
     """
 
     __table__ = table("observations")
+    __mapper_args__ = {  # noqa: RUF012 - mapper config
+        "primary_key": [__table__.c.episode_id, __table__.c.row_order]
+    }
 
-    row_in_episode: Mapped[int]
+    row_order: Mapped[int]
 
 
 class FindingRecord(_NumberedRow, Base):

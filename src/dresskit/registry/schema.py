@@ -1,8 +1,8 @@
 """The registry's tables (SQLAlchemy Core; mapped as ORM classes in :mod:`.records`).
 
 One table per bundle table, with the bundle's columns (declared once in
-:mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys (on observations, the
-episode and a row number within it instead), foreign keys with cascading deletes from an
+:mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys (none on observations:
+their episode and their order within it), foreign keys with cascading deletes from an
 episode to its rows, a ``version`` on patients and episodes for optimistic locking, creation
 and update times, and the append-only, hash-chained ``audit_log`` with its recorded head
 (``audit_head``). Alembic migrations (``registry/migrations``) create these tables; a test
@@ -35,7 +35,7 @@ from sqlalchemy.types import TypeEngine
 
 from dresskit.bundle.schema import TABLES
 
-__all__ = ["CHILD_TABLES", "ROW_IN_EPISODE", "load_order", "metadata", "table"]
+__all__ = ["CHILD_TABLES", "ROW_ORDER", "load_order", "metadata", "table"]
 
 metadata: Final = MetaData()
 
@@ -126,16 +126,18 @@ Table(
 #: already (BINARY).
 _OBSERVATION_EPISODE_ID: Final = String(200).with_variant(String(200, collation="C"), "postgresql")
 
-#: The column numbering an observation within its episode (1, 2, ... in the order the import
-#: wrote the episode's rows), supplied by the import itself (migration 0006).
-ROW_IN_EPISODE: Final = "row_in_episode"
+#: The column that orders an observation within its episode: the row's position in the
+#: import that wrote the episode (0, 1, ...), supplied by the import itself (migration 0006).
+#: Only its order among one episode's rows means something.
+ROW_ORDER: Final = "row_order"
 
 for _name in CHILD_TABLES:
     if _name == "observations":
-        # No surrogate key (migration 0006): the key is (episode_id, row_in_episode), whose
-        # index also finds an episode's rows, so a bulk import builds one index on the
-        # largest table instead of two, and no sequence hands out ids row by row. Rows load
-        # back by this key: grouped by episode, each episode's rows in the order imported.
+        # No surrogate key and no primary key (migration 0006): an observation is one of its
+        # episode's rows, found by the episode index and ordered by ``row_order``. A bulk
+        # import then builds one index on the largest table (the episode index, small
+        # because btree deduplication stores each episode id once) instead of two, and no
+        # sequence hands out ids row by row.
         Table(
             _name,
             metadata,
@@ -143,10 +145,11 @@ for _name in CHILD_TABLES:
                 "episode_id",
                 _OBSERVATION_EPISODE_ID,
                 ForeignKey("episodes.episode_id", ondelete="CASCADE"),
-                primary_key=True,
+                nullable=False,
             ),
-            Column(ROW_IN_EPISODE, Integer, primary_key=True, autoincrement=False),
+            Column(ROW_ORDER, Integer, nullable=False),
             *_columns(_name, skip=("episode_id",)),
+            Index(f"ix_{_name}_episode_id", "episode_id"),
         )
         continue
     Table(
@@ -199,9 +202,11 @@ def table(name: str) -> Table:
 
 
 def load_order(name: str) -> list[str]:
-    """Return the columns table ``name`` is read back in order of: its primary key.
+    """Return the columns table ``name`` is read back in order of.
 
-    A surrogate ``id`` (insertion order) for most tables; ``key`` for the manifest;
-    ``(episode_id, row_in_episode)`` for observations (by episode, then as imported).
+    ``id`` (insertion order) for most tables; ``key`` for the manifest; ``(episode_id,
+    row_order)`` for observations (by episode, then as imported).
     """
+    if name == "observations":
+        return ["episode_id", ROW_ORDER]
     return [column.name for column in table(name).primary_key.columns]

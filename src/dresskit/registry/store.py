@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import (
     Connection,
@@ -68,7 +67,7 @@ from dresskit.registry.loading import (
     load_tables,
     patient_tables,
 )
-from dresskit.registry.schema import CHILD_TABLES, ROW_IN_EPISODE, table
+from dresskit.registry.schema import CHILD_TABLES, ROW_ORDER, table
 
 __all__ = [
     "ConflictError",
@@ -407,27 +406,18 @@ def _write_import(
 
 
 def _with_row_numbers(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Return ``frame``, observations numbered within their episode (1, 2, ...) as they come.
+    """Return ``frame``, observations given their position in it as ``row_order`` (0, 1, ...).
 
-    The number and the episode id are the observations' key (migration 0006): the import
-    supplies it, so no sequence is asked for ids row by row, and an episode's rows load back
-    in the order they were imported. Other tables are returned as they are.
+    The position orders each episode's rows as the bundle holds them (migration 0006): the
+    import supplies it, so no sequence is asked for ids row by row, and an episode's rows load
+    back in the order they were imported. Other tables are returned as they are.
     """
-    if ROW_IN_EPISODE not in table(name).c or frame.height == 0:
+    if ROW_ORDER not in table(name).c:
         return frame
-    ids = frame.get_column("episode_id")
-    starts = (ids != ids.shift(1)).fill_null(True).to_numpy()
-    if ids.filter(starts).n_unique() == int(starts.sum()):
-        # Each episode's rows come together (as files hold them): count from each run's start.
-        positions = np.arange(frame.height, dtype=np.int64)
-        run_start = np.maximum.accumulate(np.where(starts, positions, 0))
-        number = pl.Series(ROW_IN_EPISODE, positions - run_start + 1, dtype=pl.Int32)
-    else:
-        number = frame.select(
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("episode_id")
-        ).to_series()
     return frame.select(
-        pl.col("episode_id"), pl.lit(number).alias(ROW_IN_EPISODE), pl.exclude("episode_id")
+        pl.col("episode_id"),
+        pl.int_range(pl.len(), dtype=pl.Int32).alias(ROW_ORDER),
+        pl.exclude("episode_id"),
     )
 
 
@@ -532,15 +522,12 @@ def _without_indexes(connection: Connection, name: str) -> Iterator[None]:
     """Drop a table's episode index for a bulk load and rebuild it after.
 
     On PostgreSQL the foreign key and the primary key are dropped and rebuilt too (SQLite's
-    primary key is the row id itself or, on observations, cannot be dropped; its foreign keys
-    are checked at commit). Rebuilding validates the foreign key in one pass and the primary
-    key's uniqueness; a row of an unknown episode still fails the import (the transaction is
-    rolled back). Observations have no episode index of their own: their primary key
-    ``(episode_id, row_in_episode)`` is that index.
+    primary key is the row id itself, and its foreign keys are checked at commit); observations
+    have no primary key (migration 0006). Rebuilding validates the foreign key in one pass; a
+    row of an unknown episode still fails the import (the transaction is rolled back).
     """
     target = table(name)
     index = f"ix_{name}_episode_id"
-    has_index = any(found.name == index for found in target.indexes)
     # PostgreSQL's default constraint names, which the migrations keep.
     foreign_key = f"{name}_episode_id_fkey"
     primary_key = f"{name}_pkey"
@@ -548,16 +535,15 @@ def _without_indexes(connection: Connection, name: str) -> Iterator[None]:
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{foreign_key}"'))
-        connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{primary_key}"'))
-    if has_index:
-        connection.execute(text(f'DROP INDEX "{index}"'))
+        if key_columns:
+            connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{primary_key}"'))
+    connection.execute(text(f'DROP INDEX "{index}"'))
     yield
-    if postgres:
+    if postgres and key_columns:
         connection.execute(
             text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{primary_key}" PRIMARY KEY ({key_columns})')
         )
-    if has_index:
-        connection.execute(text(f'CREATE INDEX "{index}" ON "{name}" (episode_id)'))
+    connection.execute(text(f'CREATE INDEX "{index}" ON "{name}" (episode_id)'))
     if postgres:
         connection.execute(
             text(
