@@ -263,10 +263,8 @@ def import_bundle(
     """
     now = datetime.now(tz=UTC)
     database_errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
-    # The fingerprints are computed in a second thread (hashlib, numpy and polars release the
-    # interpreter lock) while the database takes the rows; see _write_import.
     with ThreadPoolExecutor(max_workers=1) as worker:
-        fingerprints = worker.submit(episode_fingerprints, bundle)
+        fingerprints = _Fingerprints(bundle, worker)
         try:
             with writing(engine).begin() as connection:
                 report = _write_import(
@@ -285,6 +283,31 @@ def import_bundle(
                 f"the database refused the import of {source}, and nothing was written: {reason}"
             ) from error
     return report
+
+
+class _Fingerprints:
+    """A bundle's episode fingerprints, computed in a second thread once started.
+
+    :func:`dresskit.bundle.fingerprints.episode_fingerprints` hashes with hashlib, numpy and
+    polars, which release the interpreter lock; started while the database server rebuilds an
+    index (the client waits), it costs little wall time.
+    """
+
+    def __init__(self, bundle: Bundle, worker: ThreadPoolExecutor) -> None:
+        self._bundle = bundle
+        self._worker = worker
+        self._future: Future[dict[str, str]] | None = None
+
+    def start(self) -> None:
+        """Start computing them in the worker thread (once)."""
+        if self._future is None:
+            self._future = self._worker.submit(episode_fingerprints, self._bundle)
+
+    def result(self) -> dict[str, str]:
+        """Return them (episode id -> fingerprint), computing them first if need be."""
+        self.start()
+        assert self._future is not None
+        return self._future.result()
 
 
 def save_courses(
@@ -313,7 +336,7 @@ def save_courses(
 def _write_import(
     connection: Connection,
     bundle: Bundle,
-    pending: Future[dict[str, str]],
+    pending: _Fingerprints,
     now: datetime,
     actor: str,
     source: str,
@@ -322,9 +345,10 @@ def _write_import(
     """Write the new and changed episodes of one import in the caller's transaction.
 
     ``pending`` gives the bundle's episode fingerprints. When the registry holds none of the
-    bundle's episodes, every episode is written whatever its fingerprint: the rows go in while
-    the fingerprints are still being computed, and are stored on the episodes at the end, in
-    the same transaction. Otherwise the fingerprints decide first which episodes changed.
+    bundle's episodes, every episode is written whatever its fingerprint: the fingerprints are
+    computed while the server rebuilds the largest table's index and foreign key, and stored
+    on the episodes at the end, in the same transaction. Otherwise the fingerprints decide
+    first which episodes changed.
     """
     _require_tables(connection)
     episode_ids = [str(e) for e in bundle.episodes.get_column("episode_id").to_list()]
@@ -371,6 +395,8 @@ def _write_import(
         if frame.height >= _LARGE and frame.height >= _row_count(connection, name):
             with _without_indexes(connection, name):
                 _bulk_insert(connection, name, frame)
+                if fingerprints is None:
+                    pending.start()  # while the server rebuilds the index and foreign key
         else:
             _bulk_insert(connection, name, frame)
     if fingerprints is None:
