@@ -119,7 +119,7 @@ Table(
 )
 
 #: The observations' episode id compares byte by byte on PostgreSQL (``COLLATE "C"``,
-#: migration 0005): its key (tens of millions of rows) is built and searched with plain
+#: migration 0005): its index (tens of millions of rows) is built and searched with plain
 #: byte comparisons instead of the locale's rules (about 1.25x faster, docs/benchmarks.md),
 #: and ids are opaque codes whose order means nothing (PostgreSQL 15 documentation §24.2
 #: "Collation Support", §14.4 "Populating a Database"). SQLite compares text bytewise
