@@ -136,6 +136,21 @@ def test_a_registry_of_an_older_schema_says_to_upgrade(registry: str) -> None:
         old.execute("DROP TABLE audit_head")
         old.execute("ALTER TABLE episodes DROP COLUMN content_hash")
         old.execute("ALTER TABLE episodes DROP COLUMN death_date")
+        # Observations as revision 0001 made them: a surrogate id and an episode index.
+        old.execute(
+            "CREATE TABLE observations_old (id INTEGER NOT NULL PRIMARY KEY, "
+            "episode_id VARCHAR(200) NOT NULL REFERENCES episodes (episode_id) "
+            "ON DELETE CASCADE, date DATE NOT NULL, time VARCHAR(5), code VARCHAR NOT NULL, "
+            "value FLOAT, unit TEXT, text TEXT)"
+        )
+        old.execute(
+            "INSERT INTO observations_old (episode_id, date, time, code, value, unit, text) "
+            "SELECT episode_id, date, time, code, value, unit, text FROM observations "
+            "ORDER BY episode_id, row_order"
+        )
+        old.execute("DROP TABLE observations")
+        old.execute("ALTER TABLE observations_old RENAME TO observations")
+        old.execute("CREATE INDEX ix_observations_episode_id ON observations (episode_id)")
         old.execute("UPDATE alembic_version SET version_num = '0001'")
     old.close()
     command = [
@@ -155,6 +170,7 @@ def test_a_registry_of_an_older_schema_says_to_upgrade(registry: str) -> None:
     assert "needs `dresskit db upgrade`" in status.output
     assert runner.invoke(app, ["db", "upgrade", "--db", registry]).exit_code == 0
     assert runner.invoke(app, ["audit", "verify", "--db", registry]).exit_code == 0
+    assert runner.invoke(app, [*command, "--db", registry]).exit_code == 0
 
 
 def test_db_status_of_a_missing_file_says_not_initialised_and_creates_nothing(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dresskit.analysis.course_table import course_table
 from dresskit.bundle import Bundle, read_bundle
+from dresskit.bundle.fingerprints import episode_fingerprints
 from dresskit.bundle.schema import TABLES as BUNDLE_SCHEMA
 from dresskit.errors import InputError
 from dresskit.registry import audit, store
@@ -155,24 +156,30 @@ def test_bulk_path_in_many_chunks_gives_the_same_bundle(engine: Engine, sim: Bun
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
 def test_bulk_path_rebuilds_keys_indexes_and_foreign_keys(engine: Engine, sim: Bundle) -> None:
-    before = _index_names(engine, "observations")
+    before = {name: _index_names(engine, name) for name in ("observations", "drug_exposures")}
     import_bundle(engine, sim, actor="tester", source="sim")
-    assert _index_names(engine, "observations") == before
-    assert "ix_observations_episode_id" in before
+    assert {name: _index_names(engine, name) for name in before} == before
+    assert "ix_drug_exposures_episode_id" in before["drug_exposures"]
+    assert "ix_observations_episode_id" in before["observations"]
+    # Observations have no primary key (migration 0006).
+    assert inspect(engine).get_pk_constraint("observations")["constrained_columns"] == []
     observations = table("observations")
-    row = {"episode_id": "NOBODY", "date": date(2020, 1, 1), "code": "alt", "value": 1.0}
+    row = {"episode_id": "NOBODY", "row_order": 0, "date": date(2020, 1, 1), "code": "alt"}
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(observations.insert().values(**row))
+        connection.execute(observations.insert().values(**row, value=1.0))
 
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
-def test_bulk_path_ids_stay_unique_after_reimport(engine: Engine, sim: Bundle) -> None:
+def test_bulk_path_orders_each_episodes_rows_after_reimport(engine: Engine, sim: Bundle) -> None:
+    changed = replace(sim, episodes=sim.episodes.with_columns(pl.lit("other").alias("phenotype")))
     import_bundle(engine, sim, actor="tester", source="sim")
-    import_bundle(engine, sim, actor="tester", source="sim")
-    observations = table("observations")
+    import_bundle(engine, changed, actor="tester", source="sim")  # every episode replaced
+    observations, findings = table("observations"), table("findings")
     with engine.connect() as connection:
-        ids = connection.execute(select(observations.c.id)).scalars().all()
-    assert len(ids) == len(set(ids)) == sim.observations.height
+        keys = connection.execute(select(observations.c.episode_id, observations.c.row_order)).all()
+        ids = connection.execute(select(findings.c.id)).scalars().all()
+    assert len(keys) == len(set(keys)) == sim.observations.height
+    assert len(ids) == len(set(ids)) == sim.findings.height
 
 
 @pytest.mark.usefixtures("small_bulk_thresholds")
@@ -215,6 +222,43 @@ def test_failed_import_writes_nothing(engine: Engine, sim: Bundle) -> None:
     assert {name: _count(engine, name) for name in (*TABLES, "audit_log")} == dict.fromkeys(
         (*TABLES, "audit_log"), 0
     )
+
+
+def test_a_first_import_stores_every_episodes_fingerprint(engine: Engine, sim: Bundle) -> None:
+    """Into an empty registry the rows go in while the fingerprints are computed (a thread)."""
+    import_bundle(engine, sim, actor="tester", source="sim")
+    episodes = table("episodes")
+    with engine.connect() as connection:
+        query = select(episodes.c.episode_id, episodes.c.content_hash)
+        stored = {str(row[0]): row[1] for row in connection.execute(query)}
+    assert stored == episode_fingerprints(sim)
+    assert import_bundle(engine, sim, actor="tester", source="sim").changed_nothing
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["first import", "registry holds some"])
+def test_a_fingerprint_that_fails_writes_nothing(
+    engine: Engine, sim: Bundle, shen: Bundle, held: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if held:
+        import_bundle(engine, shen, actor="tester", source="shen")
+    before = {name: _count(engine, name) for name in (*TABLES, "audit_log")}
+
+    def failing(bundle: Bundle) -> dict[str, str]:
+        raise MemoryError("no memory left for the fingerprints")
+
+    monkeypatch.setattr(store, "episode_fingerprints", failing)
+    with pytest.raises(MemoryError):
+        import_bundle(engine, sim, actor="tester", source="sim")
+    assert {name: _count(engine, name) for name in before} == before
+
+
+def test_observations_are_given_their_position_in_the_bundle_as_their_order() -> None:
+    frame = pl.DataFrame({"episode_id": ["B", "A", "B", "C", "A"], "value": [1.0, 2, 3, 4, 5]})
+    numbered = store._with_row_numbers("observations", frame)
+    assert numbered.columns == ["episode_id", "row_order", "value"]
+    assert numbered.get_column("row_order").to_list() == [0, 1, 2, 3, 4]
+    assert numbered.drop("row_order").equals(frame)
+    assert store._with_row_numbers("findings", frame).equals(frame)
 
 
 def test_import_killed_mid_way_leaves_the_registry_unchanged(

@@ -2,8 +2,11 @@
 
 Loading reads every table back as the text tables of a bundle and validates them with the
 same rules as a file (:func:`dresskit.bundle.validate_tables`), so a course from the registry
-and from the bundle it was imported from are identical. One episode that no longer passes
-the rules is left out, not fatal (:func:`load_bundle`, :mod:`.episode_problems`).
+and from the bundle it was imported from are identical. Rows come back in the order they were
+written; observations come grouped by episode (episode ids in byte order), each episode's
+rows in the order they were imported (:func:`dresskit.registry.schema.load_order`). One
+episode that no longer passes the rules is left out, not fatal (:func:`load_bundle`,
+:mod:`.episode_problems`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dresskit.course.model import PatientCourse
 from dresskit.errors import InputError, InputErrors, InputWarning
 from dresskit.registry.db import NotInitialisedError
 from dresskit.registry.episode_problems import problems_by_episode, without_episodes
-from dresskit.registry.schema import CHILD_TABLES, table
+from dresskit.registry.schema import CHILD_TABLES, load_order, table
 
 __all__ = [
     "left_out_episodes",
@@ -99,13 +102,14 @@ def _read(connection: Connection, name: str, where: str = "") -> pl.DataFrame:
     ``where`` is a trusted SQL condition built here (with bound values already quoted).
     """
     columns = [column.name for column in TABLES[name]]
-    order = "key" if name == "manifest" else "id"
+    # By primary key: insertion order, or for observations by episode, then as imported.
+    order = ", ".join(f'"{column}"' for column in load_order(name))
     quoted = ", ".join(f'"{column}"' for column in columns)
     condition = f" WHERE {where}" if where else ""
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         query = (
-            f'COPY (SELECT {quoted} FROM "{name}"{condition} ORDER BY "{order}") '
+            f'COPY (SELECT {quoted} FROM "{name}"{condition} ORDER BY {order}) '
             "TO STDOUT (FORMAT csv)"
         )
         # Through a temporary file: polars reads it typed, without a copy of the text in memory.
@@ -128,7 +132,7 @@ def _read(connection: Connection, name: str, where: str = "") -> pl.DataFrame:
                 spool.name, has_header=False, new_columns=columns, infer_schema=False
             )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f'SELECT {quoted} FROM "{name}"{condition} ORDER BY "{order}"')
+    cursor.execute(f'SELECT {quoted} FROM "{name}"{condition} ORDER BY {order}')
     frames = []
     with _collector_paused():
         while batch := cursor.fetchmany(_BATCH):

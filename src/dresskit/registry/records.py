@@ -62,35 +62,49 @@ class PatientRecord(Base):
 class _EpisodeRow:
     """Columns every row of an episode's child tables has."""
 
-    id: Mapped[int]
     episode_id: Mapped[str]
 
 
-class DrugExposureRecord(_EpisodeRow, Base):
+class _NumberedRow(_EpisodeRow):
+    """A child row with a surrogate key (every child table but ``observations``)."""
+
+    id: Mapped[int]
+
+
+class DrugExposureRecord(_NumberedRow, Base):
     """A row of ``drug_exposures``."""
 
     __table__ = table("drug_exposures")
 
 
-class DrugAssessmentRecord(_EpisodeRow, Base):
+class DrugAssessmentRecord(_NumberedRow, Base):
     """A row of ``drug_assessments``."""
 
     __table__ = table("drug_assessments")
 
 
 class ObservationRecord(_EpisodeRow, Base):
-    """A row of ``observations`` (value in the code's canonical unit)."""
+    """A row of ``observations`` (value in the code's canonical unit).
+
+    The table has no primary key (migration 0006); the mapper identifies a row by its episode
+    and ``row_order``, which an import makes unique within the episode.
+    """
 
     __table__ = table("observations")
+    __mapper_args__ = {  # noqa: RUF012 - mapper config
+        "primary_key": [__table__.c.episode_id, __table__.c.row_order]
+    }
+
+    row_order: Mapped[int]
 
 
-class FindingRecord(_EpisodeRow, Base):
+class FindingRecord(_NumberedRow, Base):
     """A row of ``findings``."""
 
     __table__ = table("findings")
 
 
-class TreatmentRecord(_EpisodeRow, Base):
+class TreatmentRecord(_NumberedRow, Base):
     """A row of ``treatments``."""
 
     __table__ = table("treatments")

@@ -1,12 +1,12 @@
 """The registry's tables (SQLAlchemy Core; mapped as ORM classes in :mod:`.records`).
 
 One table per bundle table, with the bundle's columns (declared once in
-:mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys, foreign keys
-with cascading deletes from an episode to its rows, a ``version`` on patients and episodes for
-optimistic locking, creation and update times, and the append-only, hash-chained
-``audit_log`` with its recorded head (``audit_head``). Alembic migrations
-(``registry/migrations``) create these tables; a test checks that the migrated database and
-this metadata agree.
+:mod:`dresskit.bundle.schema`) plus what a registry needs: surrogate keys (none on observations:
+their episode and their order within it), foreign keys with cascading deletes from an
+episode to its rows, a ``version`` on patients and episodes for optimistic locking, creation
+and update times, and the append-only, hash-chained ``audit_log`` with its recorded head
+(``audit_head``). Alembic migrations (``registry/migrations``) create these tables; a test
+checks that the migrated database and this metadata agree.
 
 Values are stored as the bundle holds them after validation: canonical units, codes as text,
 dates as dates, times as ``HH:MM`` text (so both SQLite and PostgreSQL keep them exactly).
@@ -35,7 +35,7 @@ from sqlalchemy.types import TypeEngine
 
 from dresskit.bundle.schema import TABLES
 
-__all__ = ["CHILD_TABLES", "metadata", "table"]
+__all__ = ["CHILD_TABLES", "ROW_ORDER", "load_order", "metadata", "table"]
 
 metadata: Final = MetaData()
 
@@ -123,19 +123,42 @@ Table(
 #: byte comparisons instead of the locale's rules (about 1.25x faster, docs/benchmarks.md),
 #: and ids are opaque codes whose order means nothing (PostgreSQL 15 documentation §24.2
 #: "Collation Support", §14.4 "Populating a Database"). SQLite compares text bytewise
-#: already (BINARY). Migration 0005 also lets each PostgreSQL session take the observations'
-#: ids 100 at a time (sequence ``CACHE``), so a bulk ``COPY`` does not update the sequence
-#: row by row.
+#: already (BINARY).
 _OBSERVATION_EPISODE_ID: Final = String(200).with_variant(String(200, collation="C"), "postgresql")
 
+#: The column that orders an observation within its episode: the row's position in the
+#: import that wrote the episode (0, 1, ...), supplied by the import itself (migration 0006).
+#: Only its order among one episode's rows means something.
+ROW_ORDER: Final = "row_order"
+
 for _name in CHILD_TABLES:
+    if _name == "observations":
+        # No surrogate key and no primary key (migration 0006): an observation is one of its
+        # episode's rows, found by the episode index and ordered by ``row_order``. A bulk
+        # import then builds one index on the largest table (the episode index, small
+        # because btree deduplication stores each episode id once) instead of two, and no
+        # sequence hands out ids row by row.
+        Table(
+            _name,
+            metadata,
+            Column(
+                "episode_id",
+                _OBSERVATION_EPISODE_ID,
+                ForeignKey("episodes.episode_id", ondelete="CASCADE"),
+                nullable=False,
+            ),
+            Column(ROW_ORDER, Integer, nullable=False),
+            *_columns(_name, skip=("episode_id",)),
+            Index(f"ix_{_name}_episode_id", "episode_id"),
+        )
+        continue
     Table(
         _name,
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column(
             "episode_id",
-            _OBSERVATION_EPISODE_ID if _name == "observations" else String(200),
+            String(200),
             ForeignKey("episodes.episode_id", ondelete="CASCADE"),
             nullable=False,
         ),
@@ -176,3 +199,14 @@ Table(
 def table(name: str) -> Table:
     """Return the registry table ``name``."""
     return metadata.tables[name]
+
+
+def load_order(name: str) -> list[str]:
+    """Return the columns table ``name`` is read back in order of.
+
+    ``id`` (insertion order) for most tables; ``key`` for the manifest; ``(episode_id,
+    row_order)`` for observations (by episode, then as imported).
+    """
+    if name == "observations":
+        return ["episode_id", ROW_ORDER]
+    return [column.name for column in table(name).primary_key.columns]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,10 +34,12 @@ from sqlalchemy import (
     Float,
     Integer,
     Table,
+    bindparam,
     delete,
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -65,7 +67,7 @@ from dresskit.registry.loading import (
     load_tables,
     patient_tables,
 )
-from dresskit.registry.schema import CHILD_TABLES, table
+from dresskit.registry.schema import CHILD_TABLES, ROW_ORDER, table
 
 __all__ = [
     "ConflictError",
@@ -164,16 +166,19 @@ def _wire_kinds(target: Table, columns: list[str]) -> dict[str, WireKind]:
     return kinds
 
 
-def _copy_binary(connection: Connection, name: str, frame: pl.DataFrame) -> None:
+def _copy_binary(
+    connection: Connection, name: str, frame: pl.DataFrame, *, into: str | None = None
+) -> None:
     """``COPY`` a frame into a PostgreSQL table in the binary format.
 
-    The next chunk is encoded in a second thread while the server takes the current one
-    (numpy and polars release the interpreter lock), so encoding costs little wall time.
+    The rows go into table ``name``, or into ``into`` (a table with ``name``'s columns). The
+    next chunk is encoded in a second thread while the server takes the current one (numpy
+    and polars release the interpreter lock), so encoding costs little wall time.
     """
     columns = frame.columns
     kinds = _wire_kinds(table(name), columns)
     quoted = ", ".join(f'"{column}"' for column in columns)
-    statement = f'COPY "{name}" ({quoted}) FROM STDIN WITH (FORMAT binary)'
+    statement = f'COPY "{into or name}" ({quoted}) FROM STDIN WITH (FORMAT binary)'
     raw = connection.connection.driver_connection
     starts = iter(range(0, frame.height, _BATCH))
     with (
@@ -236,6 +241,61 @@ def _upsert(
         connection.execute(statement, values[start : start + 5_000])
 
 
+def _upsert_frame(
+    connection: Connection, name: str, key: str, frame: pl.DataFrame, now: datetime
+) -> None:
+    """Insert or update a frame's rows by their id column, bumping the version of changed rows.
+
+    On PostgreSQL the rows go through a binary ``COPY`` into a temporary table and one
+    ``INSERT ... ON CONFLICT`` (new rows take their ids in the frame's order); on SQLite they
+    go through :func:`_upsert`. Either way, the same statement semantics.
+    """
+    if frame.height == 0:
+        return
+    if connection.dialect.name != "postgresql":
+        _upsert(connection, name, key, _python_rows(frame), now)
+        return
+    quoted = ", ".join(f'"{column}"' for column in frame.columns)
+    staging = f"import_{name}"
+    connection.exec_driver_sql(
+        f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS '
+        f'SELECT {quoted} FROM "{name}" WITH NO DATA'
+    )
+    _copy_binary(connection, name, frame, into=staging)
+    changed = ", ".join(
+        f'"{column}" = excluded."{column}"' for column in frame.columns if column != key
+    )
+    connection.execute(
+        text(
+            f'INSERT INTO "{name}" ({quoted}, version, created_at, updated_at) '
+            # A table just filled by one COPY holds its rows in the order they came.
+            f'SELECT {quoted}, 1, :now, :now FROM "{staging}" ORDER BY ctid '
+            f'ON CONFLICT ("{key}") DO UPDATE SET {changed}, updated_at = :now, '
+            f'version = "{name}".version + 1'
+        ),
+        {"now": now},
+    )
+    connection.exec_driver_sql(f'DROP TABLE "{staging}"')
+
+
+def _delete_rows(connection: Connection, name: str, episode_ids: list[str]) -> int:
+    """Delete the rows of ``episode_ids`` from child table ``name``; return how many went."""
+    child = table(name)
+    deleted = 0
+    for start in range(0, len(episode_ids), 5_000):
+        batch = episode_ids[start : start + 5_000]
+        if connection.dialect.name == "postgresql":
+            # One array parameter instead of 5 000 (the statement is built and sent faster).
+            result = connection.execute(
+                text(f'DELETE FROM "{name}" WHERE episode_id = ANY(CAST(:ids AS text[]))'),
+                {"ids": batch},
+            )
+        else:
+            result = connection.execute(delete(child).where(child.c.episode_id.in_(batch)))
+        deleted += max(result.rowcount, 0)
+    return deleted
+
+
 def _python_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return _for_database(frame).to_dicts()
 
@@ -260,24 +320,52 @@ def import_bundle(
     written, the row counts and how many episodes were unchanged.
     """
     now = datetime.now(tz=UTC)
-    fingerprints = episode_fingerprints(bundle)
     database_errors = (DBAPIError, engine.dialect.loaded_dbapi.Error)
-    try:
-        with writing(engine).begin() as connection:
-            report = _write_import(connection, bundle, fingerprints, now, actor, source, progress)
-    except database_errors as error:
-        # A database that is locked, down, full or read-only (met on a driver cursor of the
-        # bulk path) says so, rather than seem to refuse the data.
-        unavailable = database_failure(error)
-        if isinstance(unavailable, RegistryUnavailableError):
-            raise unavailable from error
-        # Validation leaves little for the database to refuse (a text it cannot store, a
-        # constraint changed by hand); the transaction is rolled back either way.
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise ImportRefusedError(
-            f"the database refused the import of {source}, and nothing was written: {reason}"
-        ) from error
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        fingerprints = _Fingerprints(bundle, worker)
+        try:
+            with writing(engine).begin() as connection:
+                report = _write_import(
+                    connection, bundle, fingerprints, now, actor, source, progress
+                )
+        except database_errors as error:
+            # A database that is locked, down, full or read-only (met on a driver cursor of
+            # the bulk path) says so, rather than seem to refuse the data.
+            unavailable = database_failure(error)
+            if isinstance(unavailable, RegistryUnavailableError):
+                raise unavailable from error
+            # Validation leaves little for the database to refuse (a text it cannot store, a
+            # constraint changed by hand); the transaction is rolled back either way.
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise ImportRefusedError(
+                f"the database refused the import of {source}, and nothing was written: {reason}"
+            ) from error
     return report
+
+
+class _Fingerprints:
+    """A bundle's episode fingerprints, computed in a second thread once started.
+
+    :func:`dresskit.bundle.fingerprints.episode_fingerprints` hashes with hashlib, numpy and
+    polars, which release the interpreter lock; started while the database server rebuilds an
+    index (the client waits), it costs little wall time.
+    """
+
+    def __init__(self, bundle: Bundle, worker: ThreadPoolExecutor) -> None:
+        self._bundle = bundle
+        self._worker = worker
+        self._future: Future[dict[str, str]] | None = None
+
+    def start(self) -> None:
+        """Start computing them in the worker thread (once)."""
+        if self._future is None:
+            self._future = self._worker.submit(episode_fingerprints, self._bundle)
+
+    def result(self) -> dict[str, str]:
+        """Return them (episode id -> fingerprint), computing them first if need be."""
+        self.start()
+        assert self._future is not None
+        return self._future.result()
 
 
 def save_courses(
@@ -306,52 +394,65 @@ def save_courses(
 def _write_import(
     connection: Connection,
     bundle: Bundle,
-    fingerprints: Mapping[str, str],
+    pending: _Fingerprints,
     now: datetime,
     actor: str,
     source: str,
     progress: Callable[[str], None] | None,
 ) -> ImportReport:
-    """Write the new and changed episodes of one import in the caller's transaction."""
+    """Write the new and changed episodes of one import in the caller's transaction.
+
+    ``pending`` gives the bundle's episode fingerprints. When the registry holds none of the
+    bundle's episodes, every episode is written whatever its fingerprint: the fingerprints are
+    computed while the server rebuilds the largest table's index and foreign key, and stored
+    on the episodes at the end, in the same transaction. Otherwise the fingerprints decide
+    first which episodes changed.
+    """
     _require_tables(connection)
-    stored = _stored_fingerprints(connection, list(fingerprints))
-    changed = [e for e, print_ in fingerprints.items() if stored.get(e, (0, None))[1] != print_]
+    episode_ids = [str(e) for e in bundle.episodes.get_column("episode_id").to_list()]
+    stored = _stored_fingerprints(connection, episode_ids)
+    fingerprints = pending.result() if stored else None
+    if fingerprints is None:
+        changed = episode_ids
+    else:
+        changed = [e for e, print_ in fingerprints.items() if stored.get(e, (0, None))[1] != print_]
     manifest_changes = _manifest_changes(connection, bundle.manifest)
     if not changed and not manifest_changes:
-        return ImportReport(source, 0, 0, dict.fromkeys(CHILD_TABLES, 0), None, len(fingerprints))
+        return ImportReport(source, 0, 0, dict.fromkeys(CHILD_TABLES, 0), None, len(episode_ids))
     if connection.dialect.name == "sqlite":
         # Check foreign keys once, at commit, instead of row by row (a violation still
         # fails the commit and rolls everything back); about 1.5x faster bulk loads.
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    written = bundle if len(changed) == len(fingerprints) else _only_episodes(bundle, changed)
+    written = bundle if len(changed) == len(episode_ids) else _only_episodes(bundle, changed)
     replaced = {e: stored[e][0] for e in changed if e in stored}
     patients = _changed_patients(connection, written.patients)
-    _upsert(connection, "patients", "patient_id", _python_rows(patients), now)
-    episodes = written.episodes.with_columns(
-        pl.col("episode_id")
-        .replace_strict(fingerprints, return_dtype=pl.Utf8)
-        .alias("content_hash")
+    _upsert_frame(connection, "patients", "patient_id", patients, now)
+    content_hash = (
+        pl.lit(None, dtype=pl.Utf8)  # stored below, once computed
+        if fingerprints is None
+        else pl.col("episode_id").replace_strict(fingerprints, return_dtype=pl.Utf8)
     )
-    _upsert(connection, "episodes", "episode_id", _python_rows(episodes), now)
+    episodes = written.episodes.with_columns(content_hash.alias("content_hash"))
+    _upsert_frame(connection, "episodes", "episode_id", episodes, now)
     rows_replaced: dict[str, int] = {}
     for name in CHILD_TABLES:
-        child = table(name)
-        rows_replaced[name] = 0
-        for start in range(0, len(changed), 5_000):
-            deleted = connection.execute(
-                delete(child).where(child.c.episode_id.in_(changed[start : start + 5_000]))
-            )
-            rows_replaced[name] += max(deleted.rowcount, 0)
+        rows_replaced[name] = _delete_rows(connection, name, changed)
         if progress is not None:
             progress(name)
-        frame = getattr(written, name).select([c.name for c in TABLES[name]])
+        frame = _with_row_numbers(
+            name, getattr(written, name).select([c.name for c in TABLES[name]])
+        )
         # The rows that stay (the replaced ones are deleted above), counted only for a large
         # import: at most about a second on ten million rows.
         if frame.height >= _LARGE and frame.height >= _row_count(connection, name):
             with _without_indexes(connection, name):
                 _bulk_insert(connection, name, frame)
+                if fingerprints is None:
+                    pending.start()  # while the server rebuilds the index and foreign key
         else:
             _bulk_insert(connection, name, frame)
+    if fingerprints is None:
+        _store_fingerprints(connection, pending.result())
     manifest = table("manifest")
     for key, value in manifest_changes.items():
         insert = _insert(connection, manifest).values(key=key, value=value)
@@ -359,7 +460,7 @@ def _write_import(
             insert.on_conflict_do_update(index_elements=["key"], set_={"value": value})
         )
     rows = {name: getattr(written, name).height for name in CHILD_TABLES}
-    unchanged = len(fingerprints) - len(changed)
+    unchanged = len(episode_ids) - len(changed)
     digest = audit.append(
         connection,
         actor=actor,
@@ -382,6 +483,22 @@ def _write_import(
     return ImportReport(source, patients.height, len(changed), rows, digest, unchanged)
 
 
+def _with_row_numbers(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Return ``frame``, observations given their position in it as ``row_order`` (0, 1, ...).
+
+    The position orders each episode's rows as the bundle holds them (migration 0006): the
+    import supplies it, so no sequence is asked for ids row by row, and an episode's rows load
+    back in the order they were imported. Other tables are returned as they are.
+    """
+    if ROW_ORDER not in table(name).c:
+        return frame
+    return frame.select(
+        pl.col("episode_id"),
+        pl.int_range(pl.len(), dtype=pl.Int32).alias(ROW_ORDER),
+        pl.exclude("episode_id"),
+    )
+
+
 def _only_episodes(bundle: Bundle, episode_ids: list[str]) -> Bundle:
     """Return the part of a bundle holding ``episode_ids``, their patients and their rows."""
     keep = pl.col("episode_id").is_in(episode_ids)
@@ -393,6 +510,32 @@ def _only_episodes(bundle: Bundle, episode_ids: list[str]) -> Bundle:
         episodes=episodes,
         **{name: getattr(bundle, name).filter(keep) for name in CHILD_TABLES},
     )
+
+
+def _store_fingerprints(connection: Connection, fingerprints: Mapping[str, str]) -> None:
+    """Set each episode's ``content_hash`` to its fingerprint (episode id -> fingerprint)."""
+    if not fingerprints:
+        return
+    if connection.dialect.name == "postgresql":
+        # One statement for every episode: the two arrays, unnested side by side.
+        connection.execute(
+            text(
+                "UPDATE episodes SET content_hash = given.hash "
+                "FROM unnest(CAST(:ids AS text[]), CAST(:hashes AS text[])) AS given(id, hash) "
+                "WHERE episodes.episode_id = given.id"
+            ),
+            {"ids": list(fingerprints), "hashes": list(fingerprints.values())},
+        )
+        return
+    episodes = table("episodes")
+    statement = (
+        update(episodes)
+        .where(episodes.c.episode_id == bindparam("episode"))
+        .values(content_hash=bindparam("hash"))
+    )
+    rows = [{"episode": e, "hash": h} for e, h in fingerprints.items()]
+    for start in range(0, len(rows), 5_000):
+        connection.execute(statement, rows[start : start + 5_000])
 
 
 def _stored_fingerprints(
@@ -457,23 +600,26 @@ def _without_indexes(connection: Connection, name: str) -> Iterator[None]:
     """Drop a table's episode index for a bulk load and rebuild it after.
 
     On PostgreSQL the foreign key and the primary key are dropped and rebuilt too (SQLite's
-    primary key is the row id itself, and its foreign keys are checked at commit). Rebuilding
-    validates the foreign key in one pass; a row of an unknown episode still fails the import
-    (the transaction is rolled back).
+    primary key is the row id itself, and its foreign keys are checked at commit); observations
+    have no primary key (migration 0006). Rebuilding validates the foreign key in one pass; a
+    row of an unknown episode still fails the import (the transaction is rolled back).
     """
+    target = table(name)
     index = f"ix_{name}_episode_id"
     # PostgreSQL's default constraint names, which the migrations keep.
     foreign_key = f"{name}_episode_id_fkey"
     primary_key = f"{name}_pkey"
+    key_columns = ", ".join(f'"{column.name}"' for column in target.primary_key.columns)
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{foreign_key}"'))
-        connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{primary_key}"'))
+        if key_columns:
+            connection.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{primary_key}"'))
     connection.execute(text(f'DROP INDEX "{index}"'))
     yield
-    if postgres:
+    if postgres and key_columns:
         connection.execute(
-            text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{primary_key}" PRIMARY KEY (id)')
+            text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{primary_key}" PRIMARY KEY ({key_columns})')
         )
     connection.execute(text(f'CREATE INDEX "{index}" ON "{name}" (episode_id)'))
     if postgres:
