@@ -16,7 +16,7 @@ Definitions (clinical-reference.md §10; defaults, every one a parameter):
 - **ALT normalisation**: the first day ALT <= ULN (40 U/L by default; per-sex ULN allowed)
   and stays so at the next measurement, or is the last measurement. Already normal on day 0
   gives 0.
-- **Eosinophil normalisation**: eosinophils < 0.5 x 10^9/L, sustained the same way.
+- **Eosinophil normalisation**: eosinophils < 0.5 ×10⁹/L, sustained the same way.
 - **Rash resolution**: the first day rash BSA is 0 %, sustained the same way.
 - **Steroid use before the index**: days from the first systemic steroid dose to day 0;
   **after**: days from day 0 to the last dose, censored if the course had not ended.
@@ -334,7 +334,7 @@ def days_to_alt_normalisation(
 def days_to_eosinophil_normalisation(
     course: PatientCourse, *, index: str = "ivig", below: float = EOSINOPHILS_NORMAL_BELOW
 ) -> TimeToEvent:
-    """Days from the index to eosinophils < 0.5 x 10^9/L, sustained at the next measurement."""
+    """Days from the index to eosinophils < 0.5 ×10⁹/L, sustained at the next measurement."""
     return _time_to_sustained(
         course,
         outcome="eosinophil_normalisation",
@@ -342,7 +342,7 @@ def days_to_eosinophil_normalisation(
         index=index,
         is_normal=lambda value: value < below,
         definition=(
-            f"first day eosinophils < {below:g} x 10^9/L that the next measurement confirms, "
+            f"first day eosinophils < {below:g} ×10⁹/L that the next measurement confirms, "
             "or the last measurement; clinical-reference.md §10"
         ),
         parameters={"below_10e9_per_l": below},

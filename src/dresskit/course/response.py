@@ -22,16 +22,16 @@ The §10 definitions, as implemented here (PE = prednisone-equivalent, see
   lasts >= 7 days and the last rash assessment on or before its 7th day is not BSA 0 %;
   fewer than 7 such days -> not resistant; no rash assessment in that window -> unknown.
 - **Flare** (per marker): only after that marker has improved since steroid start or since
-  its own last flare (a day < 37.5 °C; ALT <= 2 x ULN; eosinophils < 0.5 x 10^9/L; itch or BSA
+  its own last flare (a day < 37.5 °C; ALT <= 2 x ULN; eosinophils < 0.5 ×10⁹/L; itch or BSA
   <= 75 % of its highest value since then), the first day with temperature >= 38.0 °C,
-  ALT > 2 x ULN, eosinophils >= 0.7 x 10^9/L, itch >= its lowest since that improvement + 3,
+  ALT > 2 x ULN, eosinophils >= 0.7 ×10⁹/L, itch >= its lowest since that improvement + 3,
   or BSA >= its lowest + 10 points. A rise before any improvement is worsening, not a flare.
   The marker must improve again before another flare of it counts. *During taper* when a
   steroid is given that day at a PE dose lower than both the course's earlier maximum and the
   dose of the step before; a flare on a day with no steroid after the last dose is *after
   withdrawal*, reported separately.
 - **Type 2 profile** (Shen et al. [3]): itch NRS >= 7 on >= 2 steroid days, with total IgE
-  > 100 kU/L at any time in the episode or eosinophils >= 0.5 x 10^9/L on or before the last
+  > 100 kU/L at any time in the episode or eosinophils >= 0.5 ×10⁹/L on or before the last
   of those days; or a recorded raised IL-4/IL-13-producing CD4+ T-cell finding on its own.
   Itch persisting with no eosinophilia and IgE never measured -> unknown, not false.
 
@@ -278,10 +278,10 @@ def flare_definition(definitions: ResponseDefinitions = ResponseDefinitions()) -
         "per marker, only after that marker has improved since steroid start or since its own "
         f"last flare (a day < {definitions.afebrile_below_cel:g} °C; ALT <= {uln2:g} U/L "
         f"({definitions.flare_alt_multiple_of_uln:g} x ULN); eosinophils < "
-        f"{definitions.flare_eosinophils_from_below:g} x 10^9/L; itch NRS or rash BSA <= "
+        f"{definitions.flare_eosinophils_from_below:g} ×10⁹/L; itch NRS or rash BSA <= "
         f"{kept:.0%} of its highest value since then): the first day with temperature >= "
         f"{definitions.flare_fever_cel:g} °C, ALT > {uln2:g} U/L, eosinophils >= "
-        f"{definitions.flare_eosinophils_at_least:g} x 10^9/L, itch NRS >= its lowest since "
+        f"{definitions.flare_eosinophils_at_least:g} ×10⁹/L, itch NRS >= its lowest since "
         f"that improvement + {definitions.flare_itch_rise:g}, or rash BSA >= its lowest + "
         f"{definitions.flare_bsa_rise:g} points; a rise before any improvement is worsening, "
         "not a flare; the marker must improve again before another flare of it counts; "
@@ -355,8 +355,8 @@ def _markers(course: PatientCourse, definitions: ResponseDefinitions) -> list[_M
             False,
             lambda value, _: value < definitions.flare_eosinophils_from_below,
             lambda value, _: value >= definitions.flare_eosinophils_at_least,
-            f"eosinophils >= {definitions.flare_eosinophils_at_least:g} x 10^9/L after "
-            f"< {definitions.flare_eosinophils_from_below:g} x 10^9/L",
+            f"eosinophils >= {definitions.flare_eosinophils_at_least:g} ×10⁹/L after "
+            f"< {definitions.flare_eosinophils_from_below:g} ×10⁹/L",
         ),
     ]
 
@@ -367,9 +367,9 @@ def flares(
     """Return every flare from the first steroid day on, each once (clinical-reference.md §10).
 
     Per marker: from the first steroid day, the marker must first improve (a day below
-    37.5 °C; ALT <= 2 x ULN; eosinophils < 0.5 x 10^9/L; itch NRS or rash BSA <= 75 % of its
+    37.5 °C; ALT <= 2 x ULN; eosinophils < 0.5 ×10⁹/L; itch NRS or rash BSA <= 75 % of its
     highest value since steroid start). After that improvement, the first day with
-    temperature >= 38.0 °C, ALT > 2 x ULN, eosinophils >= 0.7 x 10^9/L, itch >= its lowest
+    temperature >= 38.0 °C, ALT > 2 x ULN, eosinophils >= 0.7 ×10⁹/L, itch >= its lowest
     since the improvement + 3, or rash BSA >= its lowest + 10 points is a flare. A rise
     before any improvement is worsening, not a flare. After a flare the marker must improve
     again (itch and BSA: against their highest value since that flare) before another flare
@@ -702,7 +702,7 @@ def _type2(
     definition = (
         f"itch NRS >= {itch_at_least:g} on >= {definitions.type2_itch_min_days} steroid days, "
         f"with total IgE > {definitions.type2_ige_above_ku_per_l:g} kU/L at any time in the "
-        f"episode or eosinophils >= {definitions.type2_eosinophils_at_least:g} x 10^9/L on or "
+        f"episode or eosinophils >= {definitions.type2_eosinophils_at_least:g} ×10⁹/L on or "
         "before the last of those days; or a recorded raised IL-4/IL-13-producing CD4+ T-cell "
         "finding on its own; itch persisting with no eosinophilia and IgE never measured: "
         f"unknown; Shen et al. 2024, {_SOURCE}"
@@ -730,7 +730,7 @@ def _type2(
             evidence.append(f"total IgE {ige_high[0][1]:g} kU/L on {ige_high[0][0]}")
         if eos_high:
             evidence.append(
-                f"eosinophils {eos_high[0][1]:g} x 10^9/L on {eos_high[0][0]} "
+                f"eosinophils {eos_high[0][1]:g} ×10⁹/L on {eos_high[0][0]} "
                 f"(on or before {last_itch})"
             )
         if ige_high or eos_high:
@@ -750,7 +750,7 @@ def _type2(
             value = False
             evidence.append(
                 f"total IgE <= {definitions.type2_ige_above_ku_per_l:g} kU/L and eosinophils "
-                f"< {definitions.type2_eosinophils_at_least:g} x 10^9/L on or before {last_itch}"
+                f"< {definitions.type2_eosinophils_at_least:g} ×10⁹/L on or before {last_itch}"
             )
     elif itch_on_steroid:
         value = False

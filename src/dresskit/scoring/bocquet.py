@@ -2,7 +2,7 @@
 
 1. Cutaneous drug eruption. 2. Systemic involvement: adenopathies >= 2 cm, hepatitis
 (transaminases >= 2 x ULN), interstitial nephritis, interstitial pneumonitis or carditis.
-3. Haematological abnormalities: eosinophilia >= 1.5 x 10^9/L or atypical lymphocytes.
+3. Haematological abnormalities: eosinophilia >= 1.5 ×10⁹/L or atypical lymphocytes.
 
 References
 ----------
@@ -55,7 +55,7 @@ CRITERIA: Final[Mapping[str, str]] = {
     "cutaneous_eruption": "Cutaneous drug eruption",
     "systemic_involvement": "Systemic involvement (adenopathies >= 2 cm, hepatitis with "
     "transaminases >= 2 x ULN, interstitial nephritis, interstitial pneumonitis or carditis)",
-    "haematological": "Haematological abnormalities (eosinophilia >= 1.5 x 10^9/L or atypical "
+    "haematological": "Haematological abnormalities (eosinophilia >= 1.5 ×10⁹/L or atypical "
     "lymphocytes)",
 }
 CLASSES: Final[tuple[str, ...]] = ("not met", "met")

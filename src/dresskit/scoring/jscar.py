@@ -6,8 +6,8 @@ is usually cited (reproduced in Int J Mol Sci 2021;22:2147 Table 1); another rep
 uses ">=" throughout (J Immunol Res 2018:5163129) - clinical-reference.md §11.
 
 Thresholds: latency > 3 weeks (> 21 days); fever > 38 °C; ALT > 100 U/L (may be replaced by
-other organ involvement, e.g. renal); leukocytosis > 11 x 10^9/L, atypical lymphocytes > 5 %,
-eosinophils > 1.5 x 10^9/L (any one).
+other organ involvement, e.g. renal); leukocytosis > 11 ×10⁹/L, atypical lymphocytes > 5 %,
+eosinophils > 1.5 ×10⁹/L (any one).
 
 References
 ----------
@@ -53,8 +53,8 @@ CRITERIA: Final[Mapping[str, str]] = {
     "causative drug",
     "fever": "Fever > 38 °C",
     "liver_abnormality": "Liver abnormalities (ALT > 100 U/L) or other organ involvement",
-    "leukocyte_abnormality": "Leukocytosis > 11 x 10^9/L, atypical lymphocytes > 5 % or "
-    "eosinophilia > 1.5 x 10^9/L",
+    "leukocyte_abnormality": "Leukocytosis > 11 ×10⁹/L, atypical lymphocytes > 5 % or "
+    "eosinophilia > 1.5 ×10⁹/L",
     "lymphadenopathy": "Lymphadenopathy",
     "hhv6_reactivation": "HHV-6 reactivation",
 }

@@ -152,7 +152,7 @@ REFERENCE: Final = Citation(
     section="clinical-reference.md §1.1-1.4, §11",
     notes=(
         "Classes < 2 no case, 2-3 possible, 4-5 probable, >= 6 definite.",
-        "Eosinophil percentage path used only when leukocytes < 4.0 x 10^9/L; the higher of "
+        "Eosinophil percentage path used only when leukocytes < 4.0 ×10⁹/L; the higher of "
         "the two paths is scored (the table states no precedence).",
         "Unknown fever or resolution scores -1 and unknown biopsy 0, as the table gives.",
     ),
@@ -391,7 +391,7 @@ def _eosinophilia(value: EosinophiliaLevel | EosinophilCounts) -> _Resolved:
         return _Resolved(
             "unknown",
             f"eosinophils {pct:g} % without a leukocyte count: the percentage path applies only "
-            "when leukocytes < 4.0 x 10^9/L; not decidable, scored 0",
+            "when leukocytes < 4.0 ×10⁹/L; not decidable, scored 0",
             known=False,
             evidence=evidence,
         )
