@@ -26,13 +26,13 @@ from typing import Annotated
 import typer
 
 from dresskit import __version__
-from dresskit.cli import courses, database, episodes, exchange, reports, scoring
+from dresskit.cli import courses, database, episodes, exchange, reports, scoring, web
 from dresskit.cli.common import app, guard, stdout
 
 __all__ = ["app", "main"]
 
 # The command modules register their commands on ``app`` when imported.
-_COMMAND_MODULES = (courses, database, episodes, exchange, reports, scoring)
+_COMMAND_MODULES = (courses, database, episodes, exchange, reports, scoring, web)
 
 
 def _version(value: bool) -> None:

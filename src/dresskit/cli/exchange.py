@@ -74,6 +74,14 @@ def import_(
         typer.Option(metavar="FORMAT", help="auto (by the file), bundle, fhir or redcap."),
     ] = "auto",
     user: UserOption = None,
+    site: Annotated[
+        str,
+        typer.Option(
+            metavar="SITE",
+            help="The site new patients belong to (a bundle holding another site's patients "
+            "is refused).",
+        ),
+    ] = "main",
     as_json: JsonOption = False,
     max_input_bytes: MaxInputBytesOption = None,
     max_archive_members: MaxArchiveMembersOption = None,
@@ -89,7 +97,9 @@ def import_(
             step(display, f"reading and validating {safe_text(source)}", 0, 2)
             bundle = _read_any(source, format, limits, max_input_bytes)
             step(display, "writing to the registry", 1, 2)
-            report = import_bundle(engine_for(db), bundle, actor=actor_name(user), source=source)
+            report = import_bundle(
+                engine_for(db), bundle, actor=actor_name(user), source=source, site=site
+            )
         if as_json:
             print_json(
                 {

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -193,6 +194,120 @@ Table(
     Column("records", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)
+
+
+#: Sites (hospitals or units) work like REDCap data access groups: every patient belongs to
+#: one site, and a user sees only the patients of the sites granted (docs/security.md).
+Table(
+    "sites",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The site of each patient (a registry fact, not part of the bundle format).
+Table(
+    "patient_sites",
+    metadata,
+    Column(
+        "patient_id",
+        String(200),
+        ForeignKey("patients.patient_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("site", String(64), ForeignKey("sites.name"), nullable=False),
+    Index("ix_patient_sites_site", "site"),
+)
+
+#: Accounts of the web application and API. ``password_hash`` is argon2id (PHC string) or
+#: NULL until the one-time setup link is used; ``setup_token_hash`` is the SHA-256 of that
+#: link's token. ``failed_sign_ins`` and ``locked_until`` throttle guessing.
+Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("setup_token_hash", String(64), nullable=True),
+    Column("setup_expires_at", DateTime(timezone=True), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("failed_sign_ins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The sites each user may see.
+Table(
+    "user_sites",
+    metadata,
+    Column(
+        "username",
+        String(64),
+        ForeignKey("users.username", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("site", String(64), ForeignKey("sites.name", ondelete="CASCADE"), primary_key=True),
+)
+
+#: Signed-in browser sessions: only the SHA-256 of the cookie's random value is stored.
+Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "username",
+        String(64),
+        ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_username", "username"),
+)
+
+#: Personal API tokens: the SHA-256 of the token is stored, never the token.
+Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "username",
+        String(64),
+        ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+#: Secrets the application generates for itself (the key of researchers' pseudonyms).
+Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+#: Cohort report jobs built in the background (the web application and the API).
+Table(
+    "report_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("progress", Text, nullable=False),
+    Column("parameters", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
 )
 
 

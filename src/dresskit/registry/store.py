@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import (
@@ -296,6 +296,59 @@ def _delete_rows(connection: Connection, name: str, episode_ids: list[str]) -> i
     return deleted
 
 
+#: The site of patients imported without one (created by migration 0007).
+DEFAULT_SITE: Final = "main"
+
+_SITE_CHUNK: Final = 5000
+
+
+def _patient_ids(bundle: Bundle) -> list[str]:
+    return [str(p) for p in bundle.patients.get_column("patient_id").unique().to_list()]
+
+
+def _stored_sites(connection: Connection, patient_ids: list[str]) -> dict[str, str]:
+    sites = table("patient_sites")
+    found: dict[str, str] = {}
+    for start in range(0, len(patient_ids), _SITE_CHUNK):
+        chunk = patient_ids[start : start + _SITE_CHUNK]
+        query = select(sites.c.patient_id, sites.c.site).where(sites.c.patient_id.in_(chunk))
+        found.update({str(p): str(s) for p, s in connection.execute(query)})
+    return found
+
+
+def _check_sites(connection: Connection, bundle: Bundle, site: str, source: str) -> None:
+    """Refuse a site that does not exist, or a bundle holding another site's patients."""
+    _require_tables(connection)
+    known = connection.execute(
+        select(table("sites").c.name).where(table("sites").c.name == site)
+    ).scalar_one_or_none()
+    if known is None:
+        raise ImportRefusedError(
+            f"the import of {source} names site {site!r}, which the registry does not have; "
+            "nothing was written (create it with `dresskit site add`)"
+        )
+    elsewhere = sorted(
+        patient
+        for patient, stored in _stored_sites(connection, _patient_ids(bundle)).items()
+        if stored != site
+    )
+    if elsewhere:
+        shown = ", ".join(elsewhere[:10]) + (" ..." if len(elsewhere) > 10 else "")
+        raise ImportRefusedError(
+            f"the import of {source} into site {site!r} holds {len(elsewhere)} patient(s) of "
+            f"another site ({shown}); nothing was written"
+        )
+
+
+def _assign_sites(connection: Connection, bundle: Bundle, site: str) -> None:
+    """Put the bundle's patients that have no site yet in ``site``."""
+    ids = _patient_ids(bundle)
+    stored = _stored_sites(connection, ids)
+    new = [{"patient_id": p, "site": site} for p in ids if p not in stored]
+    if new:
+        connection.execute(table("patient_sites").insert(), new)
+
+
 def _python_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return _for_database(frame).to_dicts()
 
@@ -307,8 +360,13 @@ def import_bundle(
     actor: str,
     source: str,
     progress: Callable[[str], None] | None = None,
+    site: str = DEFAULT_SITE,
 ) -> ImportReport:
     """Import a validated bundle in one transaction (all or nothing, idempotent).
+
+    Every patient belongs to one site (``site``, default :data:`DEFAULT_SITE`): new patients
+    are put in it, and a bundle holding a patient of another site is refused whole, naming
+    the patients, so that one site's import can never change another site's records.
 
     Patients and episodes are matched by ``patient_id`` and ``episode_id``. An episode whose
     content (:func:`dresskit.bundle.fingerprints.episode_fingerprints`: its row, its patient's
@@ -325,9 +383,11 @@ def import_bundle(
         fingerprints = _Fingerprints(bundle, worker)
         try:
             with writing(engine).begin() as connection:
+                _check_sites(connection, bundle, site, source)
                 report = _write_import(
                     connection, bundle, fingerprints, now, actor, source, progress
                 )
+                _assign_sites(connection, bundle, site)
         except database_errors as error:
             # A database that is locked, down, full or read-only (met on a driver cursor of
             # the bulk path) says so, rather than seem to refuse the data.
