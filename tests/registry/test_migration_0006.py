@@ -81,7 +81,7 @@ def _sim01_values(engine: Engine, order: str = "row_order") -> list[float | None
 
 def test_upgrade_to_0006_keeps_each_episodes_rows_in_id_order(at_0005: Engine, sim: Bundle) -> None:
     before = _sim01_values(at_0005, order="id")
-    assert upgrade(at_0005) == "0006" == schema_status(at_0005).head
+    assert upgrade(at_0005, "0006") == "0006"
     values = _sim01_values(at_0005)
     expected = sim.observations.filter(pl.col("episode_id") == "SIM01")
     assert values == before
@@ -162,7 +162,7 @@ def test_0006_downgrades_and_upgrades_again(at_0005: Engine, sim: Bundle) -> Non
                 )
             ).scalar_one()
         assert cache == 100
-    assert upgrade(at_0005) == "0006"
+    assert upgrade(at_0005, "0006") == "0006"
     assert _sim01_values(at_0005) == before
     with at_0005.begin() as connection:
         connection.execute(

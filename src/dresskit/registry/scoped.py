@@ -15,13 +15,14 @@ from typing import Final
 
 from sqlalchemy import Engine, select
 
+from dresskit.registry import audit
 from dresskit.registry.access import Permission, allowed
 from dresskit.registry.accounts import Account
 from dresskit.registry.db import writing
 from dresskit.registry.deidentify import pseudonym
 from dresskit.registry.schema import table
 
-__all__ = ["EpisodeRef", "episodes_of", "pseudonym_key", "resolve_episode"]
+__all__ = ["EpisodeRef", "episodes_of", "pseudonym_key", "record_view", "resolve_episode"]
 
 _KEY_NAME: Final = "pseudonym_key"
 
@@ -99,3 +100,17 @@ def resolve_episode(engine: Engine, account: Account, shown: str) -> EpisodeRef 
         if ref.shown_episode == shown:
             return ref
     return None
+
+
+def record_view(engine: Engine, account: Account, entity: str, entity_id: str | None) -> None:
+    """Write a view of identifiable data to the audit trail (action ``view``).
+
+    Only views by a role that sees identified data are written: a researcher's views are of
+    de-identified data.
+    """
+    if not allowed(account.role, Permission.VIEW_IDENTIFIED):
+        return
+    with writing(engine).begin() as connection:
+        audit.append(
+            connection, actor=account.username, action="view", entity=entity, entity_id=entity_id
+        )

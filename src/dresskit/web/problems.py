@@ -53,7 +53,9 @@ def problem(
         body["errors"] = list(errors[:_MAX_SHOWN])
         if len(errors) > _MAX_SHOWN:
             body["errors_not_shown"] = len(errors) - _MAX_SHOWN
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
+    )
 
 
 def _error_item(error: InputError) -> dict[str, Any]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from dresskit.web.api import audit, exchange, records, reports, scores, tokens, write
+
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1")
+for _module in (scores, records, write, reports, exchange, audit, tokens):
+    router.include_router(_module.router)
