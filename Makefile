@@ -1,5 +1,6 @@
 # dresskit: two commands for a fresh clone with Python 3.11.
-#   make run   - create .venv, install, score the published cases, build the example reports
+#   make run   - create .venv, install, score the published cases, build the example reports,
+#                then serve the web application over a demo registry (Ctrl-C stops it)
 #   make test  - create .venv, install, run format check, lint, mypy, import contracts, pytest,
 #                and build the documentation site with warnings as errors
 #   make docs  - build the documentation site alone (site/index.html)
@@ -8,11 +9,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_DB := demo/registry.sqlite3
+PORT ?= 8000
 
 .PHONY: run test lint typecheck pytest docs lock clean
 
-$(STAMP): pyproject.toml requirements.lock scripts/system-libs.sh
+$(STAMP): pyproject.toml requirements.lock scripts/system-libs.sh scripts/browser.sh
 	[ "$$(uname -s)" = Darwin ] || bash scripts/system-libs.sh  # macOS: brew install pango (README)
+	[ "$$(uname -s)" = Darwin ] || bash scripts/browser.sh  # Debian's Chromium for the browser tests
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,pdf,postgres,docs]'
@@ -23,6 +27,8 @@ run: $(STAMP)
 	$(BIN)/dresskit report examples/sim2022 --out reports/sim2022 --compare sim2022_table1
 	$(BIN)/dresskit report examples/shen2024 --out reports/shen2024 --index dupilumab
 	@echo "Reports: $(CURDIR)/reports/sim2022/report.html and $(CURDIR)/reports/shen2024/report.html (PDF and tables beside them)"
+	bash scripts/demo-registry.sh $(BIN)/dresskit $(DEMO_DB)
+	$(BIN)/dresskit serve --db $(DEMO_DB) --port $(PORT)
 
 test: lint typecheck pytest docs
 

@@ -134,6 +134,12 @@ def test_an_uninitialised_postgres_database_says_to_run_db_init(
 def test_a_registry_of_an_older_schema_says_to_upgrade(registry: str) -> None:
     with sqlite3.connect(registry) as old:
         old.execute("DROP TABLE audit_head")
+        # Revision 0007's tables (accounts, sites) did not exist either.
+        for name in ("report_jobs", "app_secrets", "api_tokens", "web_sessions", "user_sites"):
+            old.execute(f"DROP TABLE {name}")
+        old.execute("DROP TABLE users")
+        old.execute("DROP TABLE patient_sites")
+        old.execute("DROP TABLE sites")
         old.execute("ALTER TABLE episodes DROP COLUMN content_hash")
         old.execute("ALTER TABLE episodes DROP COLUMN death_date")
         # Observations as revision 0001 made them: a surrogate id and an episode index.

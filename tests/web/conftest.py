@@ -61,7 +61,8 @@ class Registry:
     def app(self, **settings: object) -> object:
         """A new application over this registry (cookies not Secure-only: see client)."""
         return create_app(
-            self.engine, WebSettings(work_dir=self.tmp / "jobs", **settings)  # type: ignore[arg-type]
+            self.engine,
+            WebSettings(work_dir=self.tmp / "jobs", **settings),  # type: ignore[arg-type]
         )
 
     def client(self, username: str | None = None) -> TestClient:

@@ -382,7 +382,13 @@ def _show_course(summary: CourseSummary, index: str) -> None:
             safe_text(reach),
             safe_text(", ".join(score.without_data)),
         )
+    for refused in summary.refused_scores:
+        scores.add_row(safe_text(refused.name), "", "not scored", "", "")
     stdout.print(scores)
+    for refused in summary.refused_scores:
+        stdout.print(
+            f"[yellow]{safe_text(refused.name)} not scored:[/] {safe_text(refused.problem)}"
+        )
     culprits = Table(
         title="Drugs ranked (informative; the clinician decides)", title_justify="left"
     )

@@ -41,6 +41,10 @@ def serve(
             "localhost (testing only; put a TLS proxy in front instead).",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Worker processes (one per core is usual; 1 by default)."),
+    ] = 1,
 ) -> None:
     """Serve the web application and the REST API (Ctrl-C stops it).
 
@@ -75,7 +79,23 @@ def serve(
         shown = safe_text(engine.url.render_as_string(hide_password=True))
         stdout.print(f"dresskit serving {shown} at [bold]{base}/[/] (Ctrl-C stops it)")
         application = create_app(engine, WebSettings(secure_cookies=not insecure_cookies))
-    uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
+        return
+    # Several processes: each builds its application from the environment.
+    import os
+
+    os.environ["DRESSKIT_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ["DRESSKIT_INSECURE_COOKIES"] = "1" if insecure_cookies else "0"
+    uvicorn.run(
+        "dresskit.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 @user_app.command("add")
@@ -209,4 +229,5 @@ def site_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json([{"name": n, "title": t, "patients": counts.get(n, 0)} for n, t in found])
         return
     for n, t in found:
-        stdout.print(f"{safe_text(n)}\t{safe_text(t)}\t{counts.get(n, 0)} patients")
+        count = counts.get(n, 0)
+        stdout.print(f"{safe_text(n)}\t{safe_text(t)}\t{count} patient{'s' if count != 1 else ''}")

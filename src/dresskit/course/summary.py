@@ -9,8 +9,10 @@ from the course's own data. The CLI and reports render it; it prints nothing its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Final
 
 from dresskit.course.culprit import CulpritAssessment, rank_culprits
 from dresskit.course.diagnosis import (
@@ -33,10 +35,25 @@ from dresskit.course.outcomes import (
 from dresskit.course.response import SteroidResponse, classify_response
 from dresskit.course.steroids import daily_steroid_doses
 from dresskit.course.treatments import IvigTotal, biologic_doses, index_date, ivig_total
+from dresskit.errors import InputError, InputErrors
 
-__all__ = ["CourseDay", "CourseSummary", "summarise_course", "summary_as_dict"]
+__all__ = [
+    "COURSE_INSTRUMENTS",
+    "CourseDay",
+    "CourseSummary",
+    "RefusedScore",
+    "summarise_course",
+    "summary_as_dict",
+]
 
 #: Observation codes shown in the daily table, with the aggregate used for several readings.
+#: The diagnostic scores of a course: (instrument, name, scorer), in the summary's order.
+COURSE_INSTRUMENTS: Final[tuple[tuple[str, str, Callable[[PatientCourse], CourseScore]], ...]] = (
+    ("regiscar", "RegiSCAR DRESS validation score", regiscar_from_course),
+    ("jscar", "J-SCAR criteria for DIHS", jscar_from_course),
+    ("bocquet", "Bocquet criteria for DRESS", bocquet_from_course),
+)
+
 _DAILY_MAXIMA = ("temperature",)
 _DAILY_LAST = ("alt", "eosinophils", "itch_nrs", "rash_bsa", "total_ige")
 
@@ -62,6 +79,22 @@ class CourseDay:
 
 
 @dataclass(frozen=True)
+class RefusedScore:
+    """An instrument that refused the course's data, with its message (what to correct).
+
+    For instance an eosinophil count that disagrees with the same day's leukocytes and
+    percentage (RegiSCAR's consistency check,
+    :func:`dresskit.scoring.regiscar.eosinophil_counts_problem`): the episode is summarised
+    all the same, this instrument "not scored", as the cohort path does
+    (:func:`dresskit.course.vectorised_regiscar.regiscar_table`).
+    """
+
+    instrument: str
+    name: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class CourseSummary:
     """Everything :func:`summarise_course` derives for one episode."""
 
@@ -75,6 +108,7 @@ class CourseSummary:
     response: SteroidResponse
     scores: tuple[CourseScore, ...]
     culprits: tuple[CulpritAssessment, ...]
+    refused_scores: tuple[RefusedScore, ...] = ()
 
 
 def _daily_values(course: PatientCourse) -> dict[tuple[date, str], float]:
@@ -101,12 +135,22 @@ def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSum
     index
         Day 0: ``"ivig"``, ``"steroid"``, ``"onset"``, ``"admission"`` or an agent name.
 
+    An instrument that refuses the course's data (:class:`RefusedScore`) leaves the rest of
+    the summary standing: it is listed in ``refused_scores`` with its message.
+
     Raises
     ------
     dresskit.errors.InputError
         When the course has no such index event.
     """
     day0 = index_date(course, index)
+    scores: list[CourseScore] = []
+    refused: list[RefusedScore] = []
+    for instrument, name, scorer in COURSE_INSTRUMENTS:
+        try:
+            scores.append(scorer(course))
+        except (InputError, InputErrors) as error:
+            refused.append(RefusedScore(instrument, name, str(error)))
     values = _daily_values(course)
     steroid_by_day = {day.on: day for day in daily_steroid_doses(course)}
     ivig_by_day: dict[date, tuple[float | None, float | None]] = {}
@@ -162,12 +206,9 @@ def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSum
         steroid_days_before_index=steroid_days_before_index(course, index=index),
         ivig=ivig_total(course),
         response=classify_response(course),
-        scores=(
-            regiscar_from_course(course),
-            jscar_from_course(course),
-            bocquet_from_course(course),
-        ),
+        scores=tuple(scores),
         culprits=rank_culprits(course),
+        refused_scores=tuple(refused),
     )
 
 
@@ -230,6 +271,10 @@ def summary_as_dict(summary: CourseSummary) -> dict[str, object]:
                 "reference": score.result.reference.text,
             }
             for score in summary.scores
+        ],
+        "refused_scores": [
+            {"instrument": r.instrument, "name": r.name, "problem": r.problem}
+            for r in summary.refused_scores
         ],
         "culprits": [
             {

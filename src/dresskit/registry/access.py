@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "PERMISSION_DESCRIPTIONS",
     "ROLE_DESCRIPTIONS",
     "ROLE_PERMISSIONS",
     "Permission",
@@ -41,28 +42,33 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    """What a role may do; each page and endpoint requires one."""
+    """What a role may do; each page and endpoint requires one (see PERMISSION_DESCRIPTIONS)."""
 
     SCORE = "score"
-    """Compute a score from answers (stateless; no registry data)."""
     VIEW_IDENTIFIED = "view_identified"
-    """See patients with their ids, dates and free text (of the sites granted)."""
     VIEW_DEIDENTIFIED = "view_deidentified"
-    """See patients de-identified: pseudonyms, days since onset, coded values only."""
     EDIT = "edit"
-    """Enter and change patients, episodes and their rows (of the sites granted)."""
     IMPORT = "import"
-    """Import a bundle, FHIR R4 or REDCap file into a site granted."""
     EXPORT_IDENTIFIED = "export_identified"
-    """Export identified data (bundle, FHIR, REDCap) of the sites granted."""
     EXPORT_DEIDENTIFIED = "export_deidentified"
-    """Export a de-identified bundle of the sites granted."""
     BUILD_REPORTS = "build_reports"
-    """Build a cohort report (de-identified for a researcher)."""
     VIEW_AUDIT = "view_audit"
-    """Read the audit trail and verify its chain."""
     MANAGE_ACCOUNTS = "manage_accounts"
-    """Create, change and deactivate accounts; grant sites."""
+
+
+PERMISSION_DESCRIPTIONS: Final[dict[Permission, str]] = {
+    Permission.SCORE: "Compute a score from answers (stateless; no registry data)",
+    Permission.VIEW_IDENTIFIED: "See patients with ids, dates and free text (sites granted)",
+    Permission.VIEW_DEIDENTIFIED: "See patients de-identified: pseudonyms, days since onset, codes",
+    Permission.EDIT: "Enter and change patients, episodes, rows (sites granted)",
+    Permission.IMPORT: "Import a bundle, FHIR R4 or REDCap file into a site granted",
+    Permission.EXPORT_IDENTIFIED: "Export identified bundle, FHIR, REDCap (sites granted)",
+    Permission.EXPORT_DEIDENTIFIED: "Export a de-identified bundle of the sites granted",
+    Permission.BUILD_REPORTS: "Build a cohort report (de-identified for a researcher)",
+    Permission.VIEW_AUDIT: "Read the audit trail and verify its chain",
+    Permission.MANAGE_ACCOUNTS: "Create, change and deactivate accounts; grant sites",
+}
+"""What each permission allows (docs/security.md prints these)."""
 
 
 _EVERYTHING: Final = frozenset(Permission)

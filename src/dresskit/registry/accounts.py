@@ -405,51 +405,52 @@ def authenticate(
     username given, which may not exist).
     """
     moment = now or _now()
-    refused = SignInError("the username or password is wrong, or the account is locked")
     users = table("users")
     name = username if isinstance(username, str) else ""
+    signed_in: Account | None = None
+    # The transaction commits the counted failure and its audit record; the refusal is
+    # raised after it (raising inside would roll them back).
     with writing(engine).begin() as connection:
         row = _user_row(connection, name[:64]) if _USERNAME.fullmatch(name) else None
         if row is None or row.password_hash is None:
             with contextlib.suppress(VerificationError):
                 _HASHER.verify(_DUMMY_HASH, password or "")
             _audit_sign_in(connection, name, "sign_in_failed", {"reason": "unknown account"})
-            raise refused
-        locked = _aware(row.locked_until)
-        if not row.active or (locked is not None and locked > moment):
-            _audit_sign_in(
-                connection,
-                name,
-                "sign_in_failed",
-                {"reason": "inactive" if not row.active else "locked"},
-            )
-            raise refused
-        try:
-            _HASHER.verify(row.password_hash, password if isinstance(password, str) else "")
-        except (VerificationError, InvalidHashError, VerifyMismatchError):
+        elif not row.active or ((_aware(row.locked_until) or moment) > moment):
+            reason = "inactive" if not row.active else "locked"
+            _audit_sign_in(connection, name, "sign_in_failed", {"reason": reason})
+        elif not _password_matches(row.password_hash, password):
             failures = row.failed_sign_ins + 1
             lock = failures >= MAX_FAILED_SIGN_INS
+            until = moment + LOCKOUT if lock else None
             connection.execute(
                 update(users)
                 .where(users.c.username == name)
-                .values(
-                    failed_sign_ins=0 if lock else failures,
-                    locked_until=moment + LOCKOUT if lock else row.locked_until,
-                )
+                .values(failed_sign_ins=0 if lock else failures, locked_until=until)
             )
             _audit_sign_in(
                 connection,
                 name,
                 "locked" if lock else "sign_in_failed",
-                {"failures": failures, "locked_until": (moment + LOCKOUT) if lock else None},
+                {"failures": failures, "locked_until": until.isoformat() if until else None},
             )
-            raise refused from None
-        values: dict[str, Any] = {"failed_sign_ins": 0, "locked_until": None}
-        if _HASHER.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _HASHER.hash(password)
-        connection.execute(update(users).where(users.c.username == name).values(**values))
-        _audit_sign_in(connection, name, "sign_in", None)
-        return _account(connection, _user_row(connection, name))
+        else:
+            values: dict[str, Any] = {"failed_sign_ins": 0, "locked_until": None}
+            if _HASHER.check_needs_rehash(row.password_hash):
+                values["password_hash"] = _HASHER.hash(password)
+            connection.execute(update(users).where(users.c.username == name).values(**values))
+            _audit_sign_in(connection, name, "sign_in", None)
+            signed_in = _account(connection, _user_row(connection, name))
+    if signed_in is None:
+        raise SignInError("the username or password is wrong, or the account is locked")
+    return signed_in
+
+
+def _password_matches(stored: str, password: object) -> bool:
+    try:
+        return bool(_HASHER.verify(stored, password if isinstance(password, str) else ""))
+    except (VerificationError, InvalidHashError, VerifyMismatchError):
+        return False
 
 
 def _audit_sign_in(

@@ -9,6 +9,7 @@ registry's own key), never by their ids.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Final
@@ -25,6 +26,8 @@ from dresskit.registry.schema import table
 __all__ = ["EpisodeRef", "episodes_of", "pseudonym_key", "record_view", "resolve_episode"]
 
 _KEY_NAME: Final = "pseudonym_key"
+# Every episode id matches the bundle's id pattern and every pseudonym is hex.
+_SHOWN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 def pseudonym_key(engine: Engine) -> bytes:
@@ -82,8 +85,8 @@ def resolve_episode(engine: Engine, account: Account, shown: str) -> EpisodeRef 
     None for an episode that does not exist, is of a site not granted, or is named by its
     id to an account that sees pseudonyms only.
     """
-    if not isinstance(shown, str) or not shown or len(shown) > 200:
-        return None
+    if not isinstance(shown, str) or not _SHOWN.fullmatch(shown):
+        return None  # no id or pseudonym looks otherwise (and a NUL would upset PostgreSQL)
     if allowed(account.role, Permission.VIEW_IDENTIFIED):
         episodes, sites_table = table("episodes"), table("patient_sites")
         query = (

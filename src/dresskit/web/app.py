@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,13 +22,49 @@ from dresskit.web.security import SecurityHeaders
 from dresskit.web.settings import WebSettings
 from dresskit.web.templating import render
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 _STATIC = Path(__file__).parent / "static"
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+def _methods_by_path() -> Callable[[str], list[str]]:
+    """Return a function giving the methods every route matching a path accepts."""
+    from dresskit.web.route_table import route_permissions
+
+    patterns: dict[str, set[str]] = {}
+    for rule in route_permissions():
+        patterns.setdefault(rule.path, set()).add(rule.method)
+    compiled = [
+        (
+            re.compile(
+                _PARAMETER.sub(_pattern_of, re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+            ),
+            methods,
+        )
+        for path, methods in patterns.items()
+    ]
+
+    def methods_of(path: str) -> list[str]:
+        found: set[str] = set()
+        for pattern, methods in compiled:
+            if pattern.fullmatch(path):
+                found |= methods
+        if "GET" in found:
+            found.add("HEAD")
+        return sorted(found)
+
+    return methods_of
+
+
+_PARAMETER = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
+
+
+def _pattern_of(match: re.Match[str]) -> str:
+    return ".+" if match.group(2) == ":path" else "[^/]+"
 
 
 def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
@@ -88,8 +126,15 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
             return input_problem(error)
         return render(request, "error.html", {"title": "Refused", "detail": str(error)}, status=422)
 
+    allowed_methods = _methods_by_path()
+
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 405:
+            # Several routers may serve one path (GET from one, POST from another): say every
+            # method the path has, not only those of the first route that matched.
+            methods = allowed_methods(request.url.path)
+            error = HTTPException(405, "Method Not Allowed", headers={"allow": ", ".join(methods)})
         if _is_api(request):
             return problem(
                 error.status_code, str(error.detail), str(error.detail), headers=error.headers
@@ -102,3 +147,17 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Return the application over ``DRESSKIT_DATABASE_URL`` (uvicorn's ``--factory``).
+
+    Each worker process of ``dresskit serve --workers N`` builds its application here.
+    ``DRESSKIT_INSECURE_COOKIES=1`` stands for ``--insecure-cookies``.
+    """
+    import os
+
+    from dresskit.registry.db import engine_for
+
+    insecure = os.environ.get("DRESSKIT_INSECURE_COOKIES") == "1"
+    return create_app(engine_for(None), WebSettings(secure_cookies=not insecure))

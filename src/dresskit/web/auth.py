@@ -10,7 +10,9 @@ CSRF token, since browsers never add that header by themselves.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Literal
 
 from fastapi import Request
@@ -28,6 +30,7 @@ __all__ = [
     "Visitor",
     "check_csrf",
     "engine_of",
+    "needs",
     "require",
     "settings_of",
     "visitor_of",
@@ -145,3 +148,32 @@ def require(request: Request, permission: Permission | None = None) -> Visitor:
     if is_api and request.method in _UNSAFE:
         check_csrf(visitor, request.headers.get(CSRF_HEADER))
     return visitor
+
+
+def needs(*permissions: Permission | None) -> Callable[[Request], Visitor]:
+    """Return a FastAPI dependency requiring a signed-in visitor with one of ``permissions``.
+
+    Declared on a route (``dependencies=[Depends(needs(Permission.EDIT))]``), it runs before
+    the request's parameters and body are validated, so a role without the permission is
+    refused (403) whatever it sends, and the route table of docs/security.md is read from the
+    routes themselves (the dependency carries its ``permissions``). Several permissions: any
+    one of them suffices (a patient list needs identified or de-identified viewing). None
+    (or nothing): any signed-in visitor.
+    """
+    return _needs(tuple(p for p in permissions if p is not None))
+
+
+@cache
+def _needs(permissions: tuple[Permission, ...]) -> Callable[[Request], Visitor]:
+
+    def dependency(request: Request) -> Visitor:
+        visitor = require(request)
+        if permissions and not any(visitor.may(p) for p in permissions):
+            wanted = " or ".join(p.value for p in permissions)
+            raise ForbiddenError(f"the {visitor.role.value} role may not do this ({wanted})")
+        return visitor
+
+    dependency.permissions = permissions  # type: ignore[attr-defined]
+    names = "_or_".join(p.value for p in permissions) or "sign_in"
+    dependency.__name__ = f"needs_{names}"
+    return dependency

@@ -15,11 +15,15 @@ References
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeaders"]
+
+# Server-Timing (W3C Server Timing): how long the application took before it answered, so
+# that bench/web_bench.py and the browser's developer tools read the server time.
 
 CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -50,10 +54,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = str(scope.get("path", "")).startswith("/static/")
+        started = time.perf_counter()
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                elapsed = (time.perf_counter() - started) * 1000
                 headers = list(message.get("headers", []))
+                headers.append((b"server-timing", f"app;dur={elapsed:.2f}".encode()))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in self._headers if h[0] not in present)
                 if not static and b"cache-control" not in present:

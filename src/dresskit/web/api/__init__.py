@@ -6,8 +6,15 @@ from fastapi import APIRouter
 
 from dresskit.web.api import audit, exchange, records, reports, scores, tokens, write
 
-__all__ = ["router"]
+__all__ = ["PREFIX", "router", "routers"]
 
-router = APIRouter(prefix="/api/v1")
-for _module in (scores, records, write, reports, exchange, audit, tokens):
-    router.include_router(_module.router)
+PREFIX = "/api/v1"
+
+#: The API's routers, one per area (their paths are relative to :data:`PREFIX`).
+routers: list[APIRouter] = [
+    m.router for m in (scores, records, write, reports, exchange, audit, tokens)
+]
+
+router = APIRouter(prefix=PREFIX)
+for _area in routers:
+    router.include_router(_area)

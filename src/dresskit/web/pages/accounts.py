@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from dresskit.errors import InputError
@@ -20,6 +20,7 @@ from dresskit.web.auth import (
     SESSION_COOKIE,
     check_csrf,
     engine_of,
+    needs,
     require,
     settings_of,
     visitor_of,
@@ -76,7 +77,7 @@ def sign_in(
     return _signed_in(request, account.username, next)
 
 
-@router.post("/sign-out")
+@router.post("/sign-out", dependencies=[Depends(needs(None))])
 def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     """End the session and clear its cookie."""
     visitor = require(request)
@@ -87,14 +88,14 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=200)] 
     return response
 
 
-@router.get("/account/password")
+@router.get("/account/password", dependencies=[Depends(needs(None))])
 def password_page(request: Request) -> Response:
     """Show the password change form."""
     require(request)
     return render(request, "password.html", {"error": None, "done": False})
 
 
-@router.post("/account/password")
+@router.post("/account/password", dependencies=[Depends(needs(None))])
 def password_change(
     request: Request,
     current: Annotated[str, Form(max_length=1000)],
