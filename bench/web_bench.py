@@ -240,10 +240,11 @@ LIST_FILTERS = [
     "/patients?page=3",
     "/patients?q=E00012",
     "/patients?regiscar=definite",
-    "/patients?response=hyporesponsive",
-    "/patients?culprit=allopurinol",
+    "/patients?regiscar=probable&regiscar=possible",
+    "/patients?response=hyporesponsive:yes",
+    "/patients?drug=allopurinol",
     "/patients?onset_from=2020-01-01&onset_to=2021-12-31",
-    "/patients?sort=onset&page=2",
+    "/patients?sort=regiscar&descending=1&page=2",
 ]
 
 
@@ -256,13 +257,23 @@ def _bench_database(
     results: dict[str, Any] = {"database": label, "import_s": imported}
     auth = {"authorization": f"Bearer {token}"}
     with _server(command, port, {}) as process:
+        started_serving = time.perf_counter()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=60) as client:
             rng = random.Random(20221)
             _timed_gets(client, [f"/patients/{rng.choice(ids)}" for _ in range(20)])  # warm-up
             results["patient_page"] = _timed_gets(
                 client, [f"/patients/{rng.choice(ids)}" for _ in range(args.requests)]
             )
-            _timed_gets(client, LIST_FILTERS)  # warm-up (fills the list's cache)
+            # The list derives every episode's classes once, in the background, after start
+            # (each worker process): wait for it before timing filters.
+            deadline = time.monotonic() + 1800
+            while any("still being derived" in client.get("/patients").text for _ in range(4)):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the list's classes were not derived in 30 minutes")
+                time.sleep(2)
+            derived = time.perf_counter() - started_serving
+            results["derivation_s"] = derived
+            _timed_gets(client, LIST_FILTERS)  # warm-up
             paths = [LIST_FILTERS[i % len(LIST_FILTERS)] for i in range(args.requests)]
             results["patient_list"] = _timed_gets(client, paths)
         rate, failures = _throughput(
@@ -349,7 +360,8 @@ def main() -> None:
             page, listing = found["patient_page"], found["patient_list"]
             ratio = found["scoring_rps"] / bare_rps
             print(
-                f"{label}: import {found['import_s']:.1f} s\n"
+                f"{label}: import {found['import_s']:.1f} s, list classes derived in "
+                f"{found['derivation_s']:.0f} s after start\n"
                 f"  patient page server p50 {page['p50']:.1f} ms, p95 {page['p95']:.1f} ms "
                 f"(wall p95 {page['wall_p95']:.1f} ms, n={page['n']})\n"
                 f"  list with filters server p50 {listing['p50']:.1f} ms, "

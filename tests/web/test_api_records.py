@@ -55,7 +55,8 @@ def _shown(registry: Registry, username: str, episode_id: str) -> str:
 def test_a_clinician_lists_the_patients_of_its_site_only_page_by_page(registry: Registry):
     patients = _all_pages(_client(registry), "/api/v1/patients?limit=5")
     names = [p["patient"] for p in patients]
-    assert len(names) == 18 and len(set(names)) == 18
+    assert len(names) == 18
+    assert len(set(names)) == 18
     assert names == sorted(names)
     assert {p["site"] for p in patients} == {"north"}
     assert "SHENP" not in names
@@ -67,7 +68,8 @@ def test_the_patient_list_filters_like_the_episode_list(registry: Registry):
     assert all(e["phenotype"] == "dress" for p in dress for e in p["episodes"])
     dated = client.get("/api/v1/patients?since=2013-01-01&until=2013-12-31&limit=500").json()
     onsets = [e["onset_date"] for p in dated["items"] for e in p["episodes"]]
-    assert onsets and all("2013-01-01" <= o <= "2013-12-31" for o in onsets)
+    assert onsets
+    assert all("2013-01-01" <= o <= "2013-12-31" for o in onsets)
     one = client.get("/api/v1/patients?patient=SIMP03").json()["items"]
     assert [p["patient"] for p in one] == ["SIMP03"]
 
@@ -122,7 +124,8 @@ def test_an_episode_carries_its_version_as_etag(registry: Registry):
     episode = answer.json()
     assert answer.headers["etag"] == f'"{episode["version"]}"'
     assert (episode["episode"], episode["patient"], episode["site"]) == ("SIM01", "SIMP01", "north")
-    assert episode["onset_date"] == "2012-05-21" and episode["onset_day"] == 0
+    assert episode["onset_date"] == "2012-05-21"
+    assert episode["onset_day"] == 0
     assert episode["rows"]["observations"] > 0
 
 
@@ -147,8 +150,10 @@ def test_a_researchers_episode_has_days_but_no_dates_or_ids(registry: Registry):
     answer = _client(registry, "researcher").get(f"/api/v1/episodes/{shown}")
     assert answer.status_code == 200
     episode = answer.json()
-    assert episode["episode"] == shown and episode["identified"] is False
-    assert episode["onset_date"] is None and episode["last_follow_up_day"] == 95
+    assert episode["episode"] == shown
+    assert episode["identified"] is False
+    assert episode["onset_date"] is None
+    assert episode["last_follow_up_day"] == 95
     assert episode["birth_year"] is None
     assert not _ISO_DATE.search(answer.text)
     assert not [i for i in IDENTIFIERS if i in answer.text]
@@ -159,7 +164,8 @@ def test_rows_are_paginated_and_carry_days_and_unit_symbols(registry: Registry):
     rows = _all_pages(client, "/api/v1/episodes/SIM01/observations?limit=50")
     assert len(rows) == client.get("/api/v1/episodes/SIM01").json()["rows"]["observations"]
     eosinophils = next(r for r in rows if r["code"] == "eosinophils")
-    assert eosinophils["unit"] == "10*9/L" and eosinophils["unit_symbol"] == "×10⁹/L"
+    assert eosinophils["unit"] == "10*9/L"
+    assert eosinophils["unit_symbol"] == "×10⁹/L"
     assert all(r["day"] is not None and r["date"] is not None for r in rows)
     for table in ("treatments", "drug-exposures", "findings"):
         assert client.get(f"/api/v1/episodes/SIM01/{table}").status_code == 200
@@ -170,7 +176,8 @@ def test_a_researchers_rows_have_no_free_text_dates_or_ids(registry: Registry):
     client = _client(registry, "researcher")
     findings = client.get(f"/api/v1/episodes/{shown}/findings").json()["items"]
     lymph_nodes = [f for f in findings if f["code"] == "lymph_nodes"]
-    assert lymph_nodes and all(f["detail"] is None for f in lymph_nodes)
+    assert lymph_nodes
+    assert all(f["detail"] is None for f in lymph_nodes)
     for table in ("observations", "treatments", "drug-exposures", "findings"):
         answer = client.get(f"/api/v1/episodes/{shown}/{table}?limit=500")
         assert answer.status_code == 200
@@ -205,7 +212,8 @@ def test_a_researchers_course_scores_as_the_clinicians_without_ids_or_dates(regi
         (s["total"], s["class"]) for s in clinician["scores"]
     ]
     assert [o["days"] for o in course["outcomes"]] == [o["days"] for o in clinician["outcomes"]]
-    assert course["episode_id"] == shown and course["onset"] is None
+    assert course["episode_id"] == shown
+    assert course["onset"] is None
     assert all(day["date"] is None for day in course["days"])
     assert not _ISO_DATE.search(answer.text)
     assert not [i for i in IDENTIFIERS if i in answer.text]

@@ -98,7 +98,8 @@ def test_the_reference_page_shows_every_operation_with_an_example(
         )
     assert "curl --fail-with-body" in text
     assert "Authorization: Bearer $DRESSKIT_TOKEN" in text
-    assert 'id="problem"' in text and 'id="schema-' in text
+    assert 'id="problem"' in text
+    assert 'id="schema-' in text
     assert "cutaneous_eruption" in text  # an instrument's body schema
 
 
@@ -110,7 +111,8 @@ def test_the_reference_page_loads_nothing_from_elsewhere_and_runs_no_inline_scri
         assert 'src="/static/' in tag
     assert not re.search(r"<script\b[^>]*>\s*[^<\s]", text)
     assert not re.search(r'(src|href)="(https?:)?//', text)
-    assert " style=" not in text and " on" + "click=" not in text
+    assert " style=" not in text
+    assert " on" + "click=" not in text
 
 
 def test_the_reference_page_needs_a_session_or_token(registry: Registry):

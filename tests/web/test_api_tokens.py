@@ -17,7 +17,8 @@ def test_a_session_makes_a_token_shown_once_that_then_works(registry: Registry):
     token = made.json()["token"]
     assert token.startswith("dk_")
     listed = client.get("/api/v1/tokens").json()
-    assert listed[0]["name"] == "ward laptop" and "token" not in listed[0]
+    assert listed[0]["name"] == "ward laptop"
+    assert "token" not in listed[0]
     assert token not in client.get("/api/v1/tokens").text
     bearer = registry.client()
     answer = bearer.get("/api/v1/instruments", headers={"authorization": f"Bearer {token}"})
@@ -71,7 +72,8 @@ def test_the_tokens_page_makes_shows_once_and_revokes(registry: Registry):
     assert page.status_code == 201
     token = _SHOWN.search(page.text)
     assert token is not None
-    assert "&lt;b&gt;bold&lt;/b&gt;" in page.text and "<b>bold</b>" not in page.text
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page.text
+    assert "<b>bold</b>" not in page.text
     again = client.get("/account/tokens")
     assert token.group(1) not in again.text
     assert again.headers["cache-control"] == "no-store"

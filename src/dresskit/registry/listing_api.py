@@ -1,62 +1,45 @@
-"""What the REST API reads and writes, as one account sees it.
+"""What the REST API reads, as one account sees it: the patient list, an episode, its rows.
 
 Each function takes an account or an episode it may see (:mod:`dresskit.registry.scoped`),
 and returns plain data ready for JSON. A role that sees identified data gets ids and dates; a
 researcher gets what the de-identified export holds (:mod:`dresskit.registry.deidentify`):
 pseudonyms under the registry's key, days since the episode's onset instead of dates, coded
-values only (drug names from the vocabulary or ``unlisted-drug-N``, no free text).
-
-Also here: reading an exchange file of any supported kind (:func:`read_exchange_file`), the
-export of the sites an account is granted (:func:`export_sites`), and a page of the audit
-trail (:func:`audit_page`).
+values only (drug names from the vocabulary or ``unlisted-drug-N``, no free text). Imports,
+exports and the audit trail are :mod:`dresskit.registry.transfer` and
+:mod:`dresskit.registry.audit_search` (shared with the pages).
 """
 
 from __future__ import annotations
 
-import shutil
-import zipfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
-from pathlib import Path
-from typing import Any, Final, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Final
 
 import polars as pl
 from sqlalchemy import Engine, func, select
 
-from dresskit.bundle import Bundle, read_bundle, validate_tables
-from dresskit.bundle.archive import ReadLimits
+from dresskit.bundle import Bundle, validate_tables
 from dresskit.bundle.plausibility import local_today
 from dresskit.bundle.schema import TABLES
 from dresskit.display_units import display_unit
 from dresskit.errors import InputError
-from dresskit.json_input import FHIR_JSON_LIMITS, JsonLimits
-from dresskit.registry import audit
 from dresskit.registry.access import Permission, allowed
 from dresskit.registry.accounts import Account
-from dresskit.registry.db import writing
-from dresskit.registry.deidentify import deidentify, pseudonym, write_deidentified
-from dresskit.registry.loading import left_out_episodes, legacy_deaths, load_bundle, patient_tables
+from dresskit.registry.deidentify import deidentify, pseudonym
+from dresskit.registry.loading import legacy_deaths, patient_tables
 from dresskit.registry.schema import CHILD_TABLES, table
 from dresskit.registry.scoped import EpisodeRef, pseudonym_key
 
 __all__ = [
     "EPISODE_ROW_TABLES",
-    "AuditFilters",
     "EpisodeEntry",
-    "ExportKind",
     "PatientEntry",
     "PatientFilters",
-    "audit_page",
     "episode_record",
     "episode_rows",
-    "export_sites",
     "list_patients",
-    "read_exchange_file",
 ]
-
-ExchangeFormat = Literal["auto", "bundle", "fhir", "redcap"]
-ExportKind = Literal["bundle", "fhir", "redcap", "deidentified"]
 
 #: The tables of an episode's rows the API lists, by the name in its path.
 EPISODE_ROW_TABLES: Final[Mapping[str, str]] = {
@@ -69,44 +52,6 @@ EPISODE_ROW_TABLES: Final[Mapping[str, str]] = {
 _DATE_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     name: tuple(column.name for column in TABLES[name] if column.kind == "date") for name in TABLES
 }
-
-
-# --- reading an exchange file --------------------------------------------------------------
-
-
-def read_exchange_file(
-    path: Path,
-    format: ExchangeFormat = "auto",
-    *,
-    limits: ReadLimits | None = None,
-    json_limits: JsonLimits | None = None,
-) -> Bundle:
-    """Read a bundle (.zip, .xlsx, folder), a FHIR R4 Bundle (.json) or REDCap records (.csv).
-
-    ``auto`` chooses by the name: ``.json`` is FHIR, ``.csv`` REDCap records (a bundle is
-    never one CSV file), anything else a bundle. Every reader applies its limits (size,
-    members, compression ratio; JSON depth, duplicate keys) and validates the whole file.
-
-    Raises
-    ------
-    InputError
-        For an unknown ``format``.
-    InputErrors
-        Every problem of the file, each with its file or member, row, field, value and
-        what is accepted.
-    """
-    suffix = path.suffix.lower()
-    if format == "redcap" or (format == "auto" and suffix == ".csv"):
-        from dresskit.registry.redcap import read_redcap_files
-
-        return read_redcap_files(path, limits=limits)
-    if format == "fhir" or (format == "auto" and suffix == ".json"):
-        from dresskit.registry.fhir import read_fhir
-
-        return read_fhir(path, limits=json_limits or FHIR_JSON_LIMITS)
-    if format not in ("auto", "bundle"):
-        raise InputError("format", format, "auto, bundle, fhir or redcap")
-    return read_bundle(path, limits=limits)
 
 
 # --- the patient list ----------------------------------------------------------------------
@@ -379,167 +324,3 @@ def episode_rows(
 def _day_name(column: str) -> str:
     """Name the day column of a date column (``start_date``: ``start_day``; ``date``: ``day``)."""
     return "day" if column == "date" else column.replace("_date", "_day")
-
-
-# --- export of the sites an account is granted ---------------------------------------------
-
-
-def _site_patients(engine: Engine, sites: Iterable[str]) -> set[str]:
-    placed = table("patient_sites")
-    with engine.connect() as connection:
-        query = select(placed.c.patient_id).where(placed.c.site.in_(list(sites)))
-        return {str(p) for p in connection.execute(query).scalars()}
-
-
-def _site_bundle(engine: Engine, sites: tuple[str, ...]) -> tuple[Bundle, list[str]]:
-    """Return the registry's episodes of ``sites`` and those left out there as invalid."""
-    bundle = load_bundle(engine)
-    patients = _site_patients(engine, sites)
-    episodes = table("episodes")
-    left_out = left_out_episodes(bundle)
-    if left_out:
-        with engine.connect() as connection:
-            owners = dict(
-                connection.execute(
-                    select(episodes.c.episode_id, episodes.c.patient_id).where(
-                        episodes.c.episode_id.in_(left_out)
-                    )
-                ).all()
-            )
-        left_out = [e for e in left_out if owners.get(e) in patients]
-    keep = pl.col("patient_id").is_in(list(patients))
-    kept_episodes = bundle.episodes.filter(keep)
-    ids = kept_episodes.get_column("episode_id")
-    mine = pl.col("episode_id").is_in(ids.to_list())
-    shown = set(ids.to_list()) | patients
-    warnings = tuple(w for w in bundle.warnings if str(w.value) in shown)
-    filtered = replace(
-        bundle,
-        patients=bundle.patients.filter(keep),
-        episodes=kept_episodes,
-        drug_exposures=bundle.drug_exposures.filter(mine),
-        drug_assessments=bundle.drug_assessments.filter(mine),
-        observations=bundle.observations.filter(mine),
-        findings=bundle.findings.filter(mine),
-        treatments=bundle.treatments.filter(mine),
-        warnings=warnings,
-    )
-    return filtered, left_out
-
-
-_EXPORT_NAMES: Final[Mapping[str, str]] = {
-    "bundle": "dresskit-bundle.zip",
-    "fhir": "dresskit-fhir.json",
-    "redcap": "dresskit-redcap.zip",
-    "deidentified": "dresskit-deidentified.zip",
-}
-
-
-def export_sites(
-    engine: Engine, account: Account, kind: ExportKind, directory: Path
-) -> tuple[Path, int]:
-    """Export the episodes of the account's sites into ``directory``; audit it as the CLI does.
-
-    ``bundle``, ``redcap`` and ``deidentified`` give a .zip, ``fhir`` a JSON file. The
-    de-identified copy uses the registry's pseudonym key, so its pseudonyms are those the
-    API shows a researcher. The audit record (action ``export``) is written once the file
-    is complete, before it is in place.
-
-    Returns
-    -------
-    tuple[pathlib.Path, int]
-        The file written and how many episodes it holds.
-    """
-    bundle, left_out = _site_bundle(engine, account.sites)
-    name = _EXPORT_NAMES[kind]
-    target = directory / name
-
-    def record_export() -> None:
-        with writing(engine).begin() as connection:
-            audit.append(
-                connection,
-                actor=account.username,
-                action="export",
-                entity="bundle",
-                entity_id=f"api:{name}",
-                after={
-                    "format": "bundle" if kind == "deidentified" else kind,
-                    "deidentified": kind == "deidentified",
-                    "identified": kind != "deidentified",
-                    "dates": "relative" if kind == "deidentified" else None,
-                    "episodes": bundle.episodes.height,
-                    "episodes_left_out": left_out,
-                    "sites": list(account.sites),
-                },
-            )
-
-    if kind == "deidentified":
-        tables = deidentify(bundle, key=pseudonym_key(engine), dates="relative")
-        write_deidentified(tables, target, on_ready=record_export)
-    elif kind == "fhir":
-        from dresskit.registry.fhir import write_fhir
-
-        write_fhir(bundle, target, on_ready=record_export)
-    elif kind == "redcap":
-        from dresskit.registry.redcap import write_redcap_files
-
-        folder = directory / "redcap"
-        written = write_redcap_files(bundle, folder, on_ready=record_export)
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in written:
-                archive.write(path, path.name)
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        from dresskit.bundle import write_bundle
-
-        write_bundle(bundle, target, format="zip", on_ready=record_export)
-    return target, bundle.episodes.height
-
-
-# --- the audit trail -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilters:
-    """Which audit records to list: each filter given must hold."""
-
-    actor: str | None = None
-    action: str | None = None
-    entity: str | None = None
-    entity_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def audit_page(
-    engine: Engine, filters: AuditFilters, *, before_id: int | None, limit: int
-) -> list[audit.AuditRecord]:
-    """Return up to ``limit`` audit records matching ``filters``, newest first.
-
-    ``before_id``: only records older than this one (the previous page's last).
-    """
-    log = table("audit_log")
-    query = select(log).order_by(log.c.id.desc()).limit(limit)
-    for column, value in (
-        (log.c.actor, filters.actor),
-        (log.c.action, filters.action),
-        (log.c.entity, filters.entity),
-        (log.c.entity_id, filters.entity_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    with engine.connect() as connection:
-        naive = connection.dialect.name == "sqlite"  # SQLite keeps UTC wall-clock text
-        if filters.since is not None:
-            query = query.where(log.c.at >= _utc(filters.since, naive=naive))
-        if filters.until is not None:
-            query = query.where(log.c.at <= _utc(filters.until, naive=naive))
-        if before_id is not None:
-            query = query.where(log.c.id < before_id)
-        return [audit.AuditRecord(**row._mapping) for row in connection.execute(query)]
-
-
-def _utc(moment: datetime, *, naive: bool) -> datetime:
-    """Return ``moment`` in UTC (a moment without a zone is taken as UTC)."""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.replace(tzinfo=None) if naive else moment

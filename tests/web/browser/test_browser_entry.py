@@ -8,6 +8,7 @@ now gives, item by item, with the data behind each answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -175,10 +176,11 @@ def test_a_new_patient_entered_from_scratch_fills_in_the_scores(
     assert scores(page)["bocquet"].startswith("Met · total 3")
     assert scores(page)["regiscar"].startswith("Possible · total 2")
     # The panel also refreshes alone (htmx), without leaving the page.
-    page.get_by_role("button", name="Recompute").click()
-    expect(page.locator("#scores .score-card[data-instrument=bocquet] .score-class")).to_have_text(
-        "Met"
-    )
+    with page.expect_response(re.compile(r"/entry/TST01-1/scores$")) as refreshed:
+        page.get_by_role("button", name="Recompute").click()
+    assert refreshed.value.ok
+    bocquet_class = page.locator("#scores .score-card[data-instrument=bocquet] .score-class")
+    expect(bocquet_class).to_have_text("met")
     page.locator("#scores").scroll_into_view_if_needed()
     screenshot(page, "entry-hub")
     assert refused_loads(errors, 422) == []

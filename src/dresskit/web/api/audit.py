@@ -1,13 +1,14 @@
 """The audit trail through the API: records and chain verification (``view_audit``).
 
-Records come newest first, filtered by actor, action, entity and time; the chain check is
+Records come newest first, filtered by actor, action, entity and days
+(:func:`dresskit.registry.audit_search.search`, as the audit page); the chain check is
 :func:`dresskit.registry.audit.verify` (every hash recomputed, the recorded head compared).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from dresskit.registry import audit
 from dresskit.registry.access import Permission
-from dresskit.registry.listing_api import AuditFilters, audit_page
+from dresskit.registry.audit_search import AuditFilter, search
 from dresskit.web.api.models import (
     API_SECURITY,
     CursorQuery,
@@ -78,7 +79,12 @@ def _text(description: str) -> Any:
     return Query(min_length=1, max_length=200, description=description)
 
 
-@router.get("/audit", response_model=Page[AuditEntry], responses=problem_responses(422))
+@router.get(
+    "/audit",
+    summary="List audit records, newest first",
+    response_model=Page[AuditEntry],
+    responses=problem_responses(422),
+)
 def audit_records(
     request: Request,
     limit: LimitQuery = 50,
@@ -87,28 +93,38 @@ def audit_records(
     action: Annotated[str | None, _text("Only this action (create, view, export, ...).")] = None,
     entity: Annotated[str | None, _text("Only this kind of entity (episode, user, ...).")] = None,
     entity_id: Annotated[str | None, _text("Only this entity id.")] = None,
-    since: Annotated[
-        datetime | None, Query(description="At or after (ISO 8601; UTC without a zone).")
+    first_day: Annotated[
+        date | None, Query(alias="from", description="From this day (UTC), inclusive.")
     ] = None,
-    until: Annotated[
-        datetime | None, Query(description="At or before (ISO 8601; UTC without a zone).")
+    last_day: Annotated[
+        date | None, Query(alias="to", description="To this day (UTC), inclusive.")
     ] = None,
 ) -> dict[str, Any]:
     """List audit records, newest first."""
     require(request, Permission.VIEW_AUDIT)
     before = decode_cursor(cursor, kinds=(int,))[0] if cursor is not None else None
-    filters = AuditFilters(
-        actor=actor, action=action, entity=entity, entity_id=entity_id, since=since, until=until
+    chosen = AuditFilter(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        on_or_after=first_day,
+        on_or_before=last_day,
     )
-    found = audit_page(engine_of(request), filters, before_id=before, limit=limit + 1)
-    page = found[:limit]
+    page = search(engine_of(request), chosen, limit=limit, before_id=before)
+    following = page.next_before_id
     return {
-        "items": [_entry(record) for record in page],
-        "next_cursor": encode_cursor([page[-1].id]) if len(found) > limit else None,
+        "items": [_entry(record) for record in page.records],
+        "next_cursor": encode_cursor([following]) if following is not None else None,
     }
 
 
-@router.get("/audit/verify", response_model=ChainVerdict, responses=problem_responses(422))
+@router.get(
+    "/audit/verify",
+    summary="Verify the audit chain",
+    response_model=ChainVerdict,
+    responses=problem_responses(422),
+)
 def audit_verify(
     request: Request,
     expected_head: Annotated[
@@ -123,7 +139,7 @@ def audit_verify(
     require(request, Permission.VIEW_AUDIT)
     engine = engine_of(request)
     check = audit.verify(engine, expected_head=expected_head)
-    newest = audit_page(engine, AuditFilters(), before_id=None, limit=1)
+    newest = search(engine, AuditFilter(), limit=1).records
     return {
         "intact": check.intact,
         "checked": check.checked,

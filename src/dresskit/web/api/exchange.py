@@ -3,16 +3,16 @@
 ``POST /api/v1/imports`` takes one file as ``multipart/form-data`` into one site the account
 is granted. The upload is counted while it arrives and refused past
 :attr:`~dresskit.web.settings.WebSettings.max_upload_bytes` (413) before it is all read; the
-file is then read as ``dresskit import`` reads it
-(:func:`dresskit.registry.listing_api.read_exchange_file`: archive limits against zip
-bombs, JSON limits, every row validated) and imported in one transaction, all or nothing
-(:func:`dresskit.registry.store.import_bundle`). A refused file is a 422 problem listing every
-problem with its file, row, field, value and what is accepted, named after the file sent
-(the copy on the server has a name of dresskit's choosing, never the client's).
+file is then read as ``dresskit import`` reads it (:mod:`dresskit.registry.transfer`: the
+format by the name's ending, the archive limits against zip bombs, JSON limits, every row
+validated) and imported in one transaction, all or nothing. A refused file is a 422 problem
+listing every problem with its file, row, field, value and what is accepted, named after the
+file sent (the copy on the server has a name of dresskit's choosing, never the client's); a
+file holding another site's patients is a 409.
 
 ``GET /api/v1/exports?format=...`` downloads the episodes of the account's sites: a bundle
-(.zip), FHIR R4 (.json), REDCap records (.zip) or the de-identified copy (.zip), audited as
-``dresskit export`` audits it.
+(.zip or .xlsx), FHIR R4 (.json), REDCap records (.zip) or the de-identified copy (.zip),
+audited as ``dresskit export`` audits it (the same calls as the import / export page).
 """
 
 from __future__ import annotations
@@ -21,21 +21,29 @@ import re
 import shutil
 import tempfile
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
+from dresskit.bundle import ReadLimits
 from dresskit.errors import InputError, InputErrors
 from dresskit.registry.access import Permission
-from dresskit.registry.listing_api import export_sites, read_exchange_file
-from dresskit.registry.store import ImportRefusedError, import_bundle
+from dresskit.registry.store import ImportRefusedError
+from dresskit.registry.transfer import (
+    EXPORT_KINDS,
+    UPLOAD_ACCEPTED,
+    export_sites,
+    import_upload,
+    read_upload,
+    upload_format,
+)
 from dresskit.web.api.models import API_SECURITY, problem_responses
 from dresskit.web.auth import ForbiddenError, engine_of, needs, require, settings_of
 from dresskit.web.problems import input_problem, problem
@@ -44,12 +52,10 @@ __all__ = ["ImportResult", "router"]
 
 router = APIRouter(tags=["exchange"], dependencies=API_SECURITY)
 
-_SUFFIXES: Final = {".zip": "bundle", ".xlsx": "bundle", ".json": "fhir", ".csv": "redcap"}
-_ACCEPTED_FILE: Final = (
-    "a bundle (.zip or .xlsx), a FHIR R4 Bundle (.json) or REDCap records (.csv)"
-)
-_FORMATS: Final = ("auto", "bundle", "fhir", "redcap")
 _UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f]")
+#: Uncompressed, an upload may hold at most this many times the upload limit (a .zip of
+#: CSV deflates about 11 : 1), within the reader's own defaults (as the import page).
+_INFLATION: Final = 20
 
 
 class ImportResult(BaseModel):
@@ -80,8 +86,8 @@ async def _capped(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
 
 def _shown_name(filename: str | None) -> str:
     """Return the file's name for messages: its last part, printable, at most 200 characters."""
-    name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
-    return _UNPRINTABLE.sub("", name)[:200] or "upload"
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return _UNPRINTABLE.sub("", name)[:200]
 
 
 def _renamed(text: str, path: Path, shown: str) -> str:
@@ -114,33 +120,36 @@ async def _receive(request: Request, limit: int) -> FormData | Response:
             "Not a file upload",
             "send the file as multipart/form-data with a part named 'file'",
         )
+    too_large = problem(413, "The upload is too large", f"at most {limit} bytes are accepted")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        return problem(413, "The upload is too large", f"at most {limit} bytes are accepted")
+        return too_large
     parser = MultiPartParser(
         request.headers, _capped(request, limit), max_files=1, max_fields=10, max_part_size=1024
     )
     try:
-        form = await parser.parse()
+        return await parser.parse()
     except _TooLargeError:
-        return problem(413, "The upload is too large", f"at most {limit} bytes are accepted")
+        return too_large
     except MultiPartException as error:
         return _refused("file", error.message, "a multipart/form-data body with one file")
-    return form
 
 
-def _import(
-    request: Request, username: str, path: Path, format: str, site: str, shown: str
-) -> dict[str, Any]:
+def _read_and_import(request: Request, path: Path, site: str, shown: str) -> dict[str, Any]:
     """Read and import the file (in a worker thread: both take a while)."""
+    visitor = require(request)
+    format, _ = upload_format(path.name)
+    defaults = ReadLimits()
+    limit = settings_of(request).max_upload_bytes * _INFLATION
+    limits = ReadLimits(max_input_bytes=min(defaults.max_input_bytes, limit))
     try:
-        bundle = read_exchange_file(path, format)  # type: ignore[arg-type]
+        bundle = read_upload(path, format, limits=limits)
     except InputError as error:
         raise InputErrors([_relocated(error, path, shown)]) from None
     except InputErrors as errors:
         raise InputErrors([_relocated(e, path, shown) for e in errors.errors]) from None
-    report = import_bundle(
-        engine_of(request), bundle, actor=username, source=f"upload {shown}", site=site
+    report = import_upload(
+        engine_of(request), visitor.account, bundle, site=site, source=f"upload {shown}"
     )
     return {
         "file": shown,
@@ -167,18 +176,12 @@ _UPLOAD_BODY: Final = {
                             "type": "string",
                             "format": "binary",
                             "contentMediaType": "application/octet-stream",
-                            "description": _ACCEPTED_FILE + ".",
+                            "description": UPLOAD_ACCEPTED + ": the format is told by the "
+                            "name's ending.",
                         },
                         "site": {
                             "type": "string",
                             "description": "The site new patients belong to (one of yours).",
-                        },
-                        "format": {
-                            "type": "string",
-                            "enum": list(_FORMATS),
-                            "default": "auto",
-                            "description": "auto: by the file's name (.zip/.xlsx bundle, "
-                            ".json FHIR, .csv REDCap).",
                         },
                     },
                 }
@@ -190,90 +193,88 @@ _UPLOAD_BODY: Final = {
 
 @router.post(
     "/imports",
+    summary="Import a file into one of your sites",
     dependencies=[Depends(needs(Permission.IMPORT))],
     response_model=ImportResult,
-    responses=problem_responses(413, 415, 422),
+    responses=problem_responses(409, 413, 415, 422),
     openapi_extra=_UPLOAD_BODY,
 )
 async def imports(request: Request) -> Response:
     """Import one file into one of your sites: validated, all or nothing, idempotent."""
-    visitor = require(request, Permission.IMPORT)
-    limit = settings_of(request).max_upload_bytes
-    received = await _receive(request, limit)
+    require(request, Permission.IMPORT)
+    received = await _receive(request, settings_of(request).max_upload_bytes)
     if isinstance(received, Response):
         return received
-    folder = Path(tempfile.mkdtemp(prefix="dresskit-upload-"))
     try:
-        return await _import_form(
-            request, visitor.username, visitor.account.sites, received, folder
-        )
+        return await _import_form(request, received)
     finally:
         await received.close()
+
+
+async def _import_form(request: Request, form: FormData) -> Response:
+    """Check the form's file and site, store the file under dresskit's name, import it."""
+    site = form.get("site")
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _refused("file", None, UPLOAD_ACCEPTED)
+    shown = _shown_name(upload.filename)
+    sites = require(request).account.sites
+    if not isinstance(site, str) or site not in sites:
+        # Before the file is read (import_upload checks it again, in the registry).
+        granted = ", ".join(sites) or "none"
+        return _refused("site", site or None, f"a site granted to you ({granted})")
+    try:
+        _, stored = upload_format(shown)
+    except InputError as error:
+        return input_problem(error)
+    uploads = settings_of(request).work_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads))
+    try:
+        path = folder / stored
+        with path.open("wb") as copy:
+            await run_in_threadpool(shutil.copyfileobj, upload.file, copy)
+        if not path.stat().st_size:
+            return _refused("file", shown, f"a file that is not empty: {UPLOAD_ACCEPTED}")
+        try:
+            result = await run_in_threadpool(_read_and_import, request, path, site, shown)
+        except ImportRefusedError as error:
+            return problem(
+                409,
+                "The import was refused",
+                _renamed(str(error), path, shown),
+                errors=[
+                    {
+                        "field": "site",
+                        "value": site,
+                        "accepted": "a file whose patients are new or of this site",
+                    }
+                ],
+            )
+        return JSONResponse(ImportResult.model_validate(result).model_dump(mode="json"))
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _import_form(
-    request: Request, username: str, sites: tuple[str, ...], form: FormData, folder: Path
-) -> Response:
-    """Check the form's file, site and format; copy the file and import it."""
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    upload = form.get("file")
-    site, format = fields.get("site", ""), fields.get("format", "auto") or "auto"
-    if not isinstance(upload, UploadFile):
-        return _refused("file", None, _ACCEPTED_FILE)
-    shown = _shown_name(upload.filename)
-    if format not in _FORMATS:
-        return _refused("format", format, "one of " + ", ".join(_FORMATS))
-    if site not in sites:
-        mine = ", ".join(sites) or "none: ask an administrator for a grant"
-        return _refused("site", site, f"one of your sites ({mine})")
-    suffix = Path(shown).suffix.lower()
-    if format == "auto" and suffix not in _SUFFIXES:
-        return _refused("file", shown, _ACCEPTED_FILE)
-    if format != "auto" and _SUFFIXES.get(suffix) != format:
-        suffix = {"fhir": ".json", "redcap": ".csv"}.get(format, suffix)
-        if suffix not in _SUFFIXES:
-            return _refused("file", shown, "a bundle as .zip or .xlsx")
-    path = folder / f"upload{suffix}"
-    with path.open("wb") as copy:
-        await run_in_threadpool(shutil.copyfileobj, upload.file, copy)
-    try:
-        result = await run_in_threadpool(_import, request, username, path, format, site, shown)
-    except ImportRefusedError as error:
-        return problem(
-            422,
-            "The import was refused",
-            _renamed(str(error), path, shown),
-            errors=[
-                {
-                    "field": "site",
-                    "value": site,
-                    "accepted": "a file whose patients are new or of this site",
-                }
-            ],
-        )
-    return JSONResponse(ImportResult.model_validate(result).model_dump(mode="json"))
-
-
-_MEDIA: Final = {
-    "bundle": "application/zip",
-    "redcap": "application/zip",
-    "deidentified": "application/zip",
-    "fhir": "application/fhir+json",
-}
+ExportFormat = Literal["bundle", "xlsx", "fhir", "redcap", "deidentified"]
 
 
 @router.get(
     "/exports",
+    summary="Export the episodes of your sites",
     # The least any format needs; an identified format also needs export_identified.
-    dependencies=[Depends(needs(Permission.EXPORT_DEIDENTIFIED))],
+    dependencies=[Depends(needs(Permission.EXPORT_DEIDENTIFIED, Permission.EXPORT_IDENTIFIED))],
     response_class=Response,
     responses={
         200: {
             "description": "The export, as a download (Content-Disposition: attachment).",
             "content": {
-                "application/zip": {"schema": {"type": "string", "format": "binary"}},
-                "application/fhir+json": {"schema": {"type": "object"}},
+                media: {
+                    "schema": {"type": "object"}
+                    if media.endswith("json")
+                    else {"type": "string", "format": "binary"}
+                }
+                for media in sorted({media for _, media, _ in EXPORT_KINDS.values()})
             },
         },
         **problem_responses(422),
@@ -282,29 +283,24 @@ _MEDIA: Final = {
 def exports(
     request: Request,
     format: Annotated[
-        Literal["bundle", "fhir", "redcap", "deidentified"],
+        ExportFormat,
         Query(
-            description="bundle, fhir or redcap (identified: export_identified), or "
-            "deidentified (pseudonyms, days from onset, codes only: export_deidentified)."
+            description="bundle (.zip), xlsx, fhir (.json) or redcap (.zip): identified, "
+            "needs export_identified; deidentified (.zip: pseudonyms, days from onset, codes "
+            "only): needs export_deidentified."
         ),
     ],
 ) -> Response:
     """Download the episodes of your sites; the export is written to the audit trail."""
     visitor = require(request)
-    needed = (
-        Permission.EXPORT_DEIDENTIFIED if format == "deidentified" else Permission.EXPORT_IDENTIFIED
-    )
+    _, _, identified = EXPORT_KINDS[format]
+    needed = Permission.EXPORT_IDENTIFIED if identified else Permission.EXPORT_DEIDENTIFIED
     if not visitor.may(needed):
         raise ForbiddenError(f"the {visitor.role.value} role may not do this ({needed.value})")
-    folder = Path(tempfile.mkdtemp(prefix="dresskit-export-"))
-    try:
-        path, _ = export_sites(engine_of(request), visitor.account, format, folder)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(
-        path,
-        media_type=_MEDIA[format],
-        filename=path.name,
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    stamp = datetime.now(tz=UTC).strftime("%Y-%m-%d-%H%M%S")
+    exported = export_sites(engine_of(request), visitor.account, format, stamp=stamp)
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={"content-disposition": f'attachment; filename="{exported.filename}"'},
     )

@@ -22,6 +22,7 @@ from dresskit.analysis.episode_masking import days_for_dates
 from dresskit.analysis.episode_view import ReaderNames, reader_course
 from dresskit.course.summary import summarise_course, summary_as_dict
 from dresskit.registry.access import Permission
+from dresskit.registry.listing import find_episode
 from dresskit.registry.listing_api import (
     EPISODE_ROW_TABLES,
     PatientFilters,
@@ -30,7 +31,7 @@ from dresskit.registry.listing_api import (
     list_patients,
 )
 from dresskit.registry.loading import load_course
-from dresskit.registry.scoped import EpisodeRef, record_view, resolve_episode
+from dresskit.registry.scoped import EpisodeRef, record_view
 from dresskit.web.api.models import (
     API_SECURITY,
     CursorQuery,
@@ -40,7 +41,7 @@ from dresskit.web.api.models import (
     encode_cursor,
     problem_responses,
 )
-from dresskit.web.auth import ForbiddenError, Visitor, engine_of, needs, require
+from dresskit.web.auth import Visitor, engine_of, needs, require
 from dresskit.web.problems import problem
 
 __all__ = [
@@ -56,10 +57,8 @@ __all__ = [
 
 router = APIRouter(tags=["records"], dependencies=API_SECURITY)
 
-#: What every route here declares. The routes need view_identified OR view_deidentified
-#: (checked by _reader: the auditor is refused); needs() takes one permission, so until it
-#: takes "any of", the declaration is "signed in" (/work/integration-todo.md).
-_SEES_PATIENTS: Final = [Depends(needs(None))]
+#: Every route here needs identified or de-identified viewing (the auditor has neither).
+_SEES_PATIENTS: Final = [Depends(needs(Permission.VIEW_IDENTIFIED, Permission.VIEW_DEIDENTIFIED))]
 
 _OUTCOMES: Final = ["recovered", "died", "lost_to_follow_up", "transferred", "ongoing"]
 _PHENOTYPES: Final = ["dress", "maculopapular_exanthema", "sjs_ten", "agep", "other"]
@@ -312,11 +311,8 @@ class Course(BaseModel):
 
 
 def _reader(request: Request) -> Visitor:
-    """Return the visitor, if its role may see patients (identified or de-identified)."""
-    visitor = require(request)
-    if not (visitor.may(Permission.VIEW_IDENTIFIED) or visitor.may(Permission.VIEW_DEIDENTIFIED)):
-        raise ForbiddenError(f"the {visitor.role.value} role may not see patients")
-    return visitor
+    """Return the visitor, whose role sees patients (checked by :data:`_SEES_PATIENTS`)."""
+    return require(request)
 
 
 def _not_found(ref: str) -> Response:
@@ -336,7 +332,8 @@ def _not_found(ref: str) -> Response:
 
 
 def _episode(request: Request, visitor: Visitor, ref: str) -> EpisodeRef | None:
-    found = resolve_episode(engine_of(request), visitor.account, ref)
+    # The rule of scoped.resolve_episode, from the cached episode table (as the pages).
+    found = find_episode(engine_of(request), visitor.account, ref)
     if found is not None:
         record_view(engine_of(request), visitor.account, "episode", found.episode_id)
     return found
@@ -344,6 +341,7 @@ def _episode(request: Request, visitor: Visitor, ref: str) -> EpisodeRef | None:
 
 @router.get(
     "/patients",
+    summary="List the patients of your sites with their episodes",
     dependencies=_SEES_PATIENTS,
     response_model=Page[PatientItem],
     responses=problem_responses(422),
@@ -427,6 +425,7 @@ _ETAG: Final = {
 
 @router.get(
     "/episodes/{ref}",
+    summary="Show an episode (its ETag is its version)",
     dependencies=_SEES_PATIENTS,
     response_model=EpisodeDetail,
     responses={**problem_responses(404, 422), 200: {"headers": _ETAG}},
@@ -486,6 +485,7 @@ for _path, _model in (
 
 @router.get(
     "/episodes/{ref}/course",
+    summary="Derive an episode's course",
     dependencies=_SEES_PATIENTS,
     response_model=Course,
     responses=problem_responses(404, 422),

@@ -16,6 +16,7 @@ once per application, server-side, with no script and nothing from another site.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,7 @@ __all__ = [
     "TokenInfo",
     "reference_operations",
     "router",
+    "text_parts",
 ]
 
 router = APIRouter(tags=["tokens"], dependencies=[*API_SECURITY, Depends(needs(None))])
@@ -80,7 +82,12 @@ def _listed(request: Request, username: str) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/tokens", response_model=list[TokenInfo], responses=problem_responses())
+@router.get(
+    "/tokens",
+    summary="List your API tokens",
+    response_model=list[TokenInfo],
+    responses=problem_responses(),
+)
 def tokens(request: Request) -> list[dict[str, Any]]:
     """List your personal API tokens, newest first (revoked ones included)."""
     visitor = require(request)
@@ -89,6 +96,7 @@ def tokens(request: Request) -> list[dict[str, Any]]:
 
 @router.post(
     "/tokens",
+    summary="Make an API token (shown once)",
     status_code=201,
     response_model=TokenCreated,
     responses=problem_responses(400, 422),
@@ -106,6 +114,7 @@ def token_create(request: Request, new: NewToken) -> Response:
 
 @router.delete(
     "/tokens/{token_id}",
+    summary="Revoke an API token",
     status_code=204,
     response_class=Response,
     responses=problem_responses(404, 422),
@@ -138,6 +147,21 @@ def token_revoke(
 # --- the rendered reference ----------------------------------------------------------------
 
 _MAX_DEPTH: Final = 8
+_CODE: Final = re.compile(r"``?([^`]+)``?")
+
+
+def text_parts(text: str) -> list[tuple[str, bool]]:
+    """Split a description at its code spans (Markdown `x` or reST ``x``): (text, is code)."""
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for match in _CODE.finditer(text):
+        parts.append((text[last : match.start()], False))
+        parts.append((match[1], True))
+        last = match.end()
+    parts.append((text[last:], False))
+    return [(part, code) for part, code in parts if part]
+
+
 _METHODS: Final = ("get", "post", "put", "patch", "delete")
 
 
@@ -149,7 +173,7 @@ class SchemaRow:
     name: str
     kind: str
     required: bool
-    description: str
+    description: list[tuple[str, bool]]
     link: str | None = None
 
 
@@ -180,7 +204,7 @@ class Operation:
     path: str
     anchor: str
     summary: str
-    description: str
+    description: list[tuple[str, bool]]
     tag: str
     parameters: list[dict[str, str]]
     bodies: list[Body]
@@ -281,7 +305,7 @@ class _Schemas:
                     name=prop,
                     kind=self.kind(sub),
                     required=prop in required,
-                    description=self._note(sub_resolved),
+                    description=text_parts(self._note(sub_resolved)),
                     link=f"schema-{sub_name}" if sub_name else None,
                 )
             )
@@ -423,7 +447,7 @@ def reference_operations(document: dict[str, Any]) -> list[Operation]:
                     path=path,
                     anchor="op-" + "".join(c if c.isalnum() else "-" for c in anchor),
                     summary=str(operation.get("summary", "")),
-                    description=str(operation.get("description", "")),
+                    description=text_parts(str(operation.get("description", ""))),
                     tag=str((operation.get("tags") or ["other"])[0]),
                     parameters=parameters,
                     bodies=_bodies(schemas, operation.get("requestBody", {}).get("content", {})),
@@ -435,10 +459,12 @@ def reference_operations(document: dict[str, Any]) -> list[Operation]:
     return operations
 
 
-def _components(document: dict[str, Any]) -> list[tuple[str, str, list[SchemaRow]]]:
+def _components(
+    document: dict[str, Any],
+) -> list[tuple[str, list[tuple[str, bool]], list[SchemaRow]]]:
     schemas = _Schemas(document)
     return [
-        (name, str(schema.get("description", "")), schemas.rows(schema))
+        (name, text_parts(str(schema.get("description", ""))), schemas.rows(schema))
         for name, schema in sorted(schemas.components.items())
     ]
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from dresskit.errors import InputError
 from dresskit.registry.accounts import create_api_token, revoke_api_token, tokens_of
-from dresskit.web.auth import Visitor, check_csrf, engine_of, require
+from dresskit.web.auth import Visitor, check_csrf, engine_of, needs, require
 from dresskit.web.templating import render
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(needs(None))])
 
 
 def _page(
