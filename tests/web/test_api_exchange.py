@@ -117,9 +117,10 @@ def test_another_sites_patients_are_refused_whole(registry: Registry):
     assert _client(registry).get("/api/v1/episodes/SHEN").status_code == 404
 
 
-def test_an_upload_over_the_limit_is_a_413(registry: Registry):
+@pytest.mark.parametrize("size", [2049, 5000, 200_000])
+def test_an_upload_over_the_limit_is_a_413(registry: Registry, size: int):
     client = _client(registry, max_upload_bytes=2048)
-    answer = _upload(client, "big.zip", b"\0" * 5000)
+    answer = _upload(client, "big.zip", b"\0" * size)
     assert answer.status_code == 413
     assert answer.headers["content-type"] == "application/problem+json"
 

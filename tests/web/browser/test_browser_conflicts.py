@@ -15,16 +15,9 @@ from tests.web.browser.conftest import (
     LiveServer,
     accessibility_problems,
     page_errors,
-    screenshot,
     sign_in,
 )
-
-_STATUS_NOTE = "the server responded with a status of "
-
-
-def refused_loads(errors: list[str], *statuses: int) -> list[str]:
-    """Return the console errors, less the browser's note on an expected refusal status."""
-    return [e for e in errors if not any(f"{_STATUS_NOTE}{status}" in e for status in statuses)]
+from tests.web.browser.test_browser_pages import refused_loads, shot
 
 
 def two_editors(
@@ -69,7 +62,7 @@ def test_an_episode_edit_conflict_shows_both_versions_and_merges_them(
     same = mine.locator("table.merge tbody tr.same").filter(has_text="Outcome")
     expect(same).to_contain_text("recovered (the same in both)")
     assert accessibility_problems(mine) == []
-    screenshot(mine, "entry-conflict")
+    shot(mine, "entry-conflict")
 
     # Keep their follow-up date and my admission date.
     follow_up.get_by_label("keep theirs").check()
@@ -110,7 +103,6 @@ def test_a_grid_edit_conflict_is_merged_row_by_row(
     expect(temperature.get_by_label("keep yours")).to_be_checked()
     expect(temperature).to_contain_text("(only you changed this row)")
     assert accessibility_problems(mine) == []
-    screenshot(mine, "entry-grid-conflict")
 
     weight.get_by_label("keep theirs").check()
     mine.get_by_role("button", name="Merge and check in the grid").click()

@@ -20,6 +20,7 @@ from tests.web.browser.conftest import (
     screenshot,
     sign_in,
 )
+from tests.web.browser.test_browser_pages import refused_loads, shot
 
 #: Rows as a spreadsheet copies them: a header row, then tab-separated cells (the first
 #: with a date that does not exist, corrected in the grid before saving).
@@ -28,12 +29,6 @@ PASTED = (
     "2023-03-32\t\teosinophils\t2.1\t10*9/L\t\n"
     "2023-03-12\t08:00\talt\t240\tU/L\t\n"
 )
-
-
-def refused_loads(errors: list[str], *statuses: int) -> list[str]:
-    """Return the console errors, less the browser's note on an expected refusal status."""
-    expected = tuple(f"the server responded with a status of {status}" for status in statuses)
-    return [e for e in errors if not any(words in e for words in expected)]
 
 
 def scores(page: Page) -> dict[str, str]:
@@ -132,7 +127,7 @@ def test_a_new_patient_entered_from_scratch_fills_in_the_scores(
     date_cell = page.get_by_label("Row 2: Date")
     expect(date_cell).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#g-1-date-error")).to_contain_text("got “2023-03-32”")
-    screenshot(page, "entry-grid-problem")
+    shot(page, "entry-grid-problem")
     date_cell.fill("2023-03-11")
     page.get_by_role("button", name="Save all rows").click()
     expect(page.get_by_role("status").filter(has_text="Saved")).to_contain_text("version 2")
@@ -181,8 +176,8 @@ def test_a_new_patient_entered_from_scratch_fills_in_the_scores(
     assert refreshed.value.ok
     bocquet_class = page.locator("#scores .score-card[data-instrument=bocquet] .score-class")
     expect(bocquet_class).to_have_text("met")
-    page.locator("#scores").scroll_into_view_if_needed()
-    screenshot(page, "entry-hub")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "entry-hub")
     assert refused_loads(errors, 422) == []
     assert [e for e in errors if "422" in e] != [], "the refused grid was answered 422"
 

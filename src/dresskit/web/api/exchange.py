@@ -56,6 +56,8 @@ _UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: Uncompressed, an upload may hold at most this many times the upload limit (a .zip of
 #: CSV deflates about 11 : 1), within the reader's own defaults (as the import page).
 _INFLATION: Final = 20
+#: Bytes of a multipart body besides its file (boundaries, part headers, the site field).
+_FORM_OVERHEAD: Final = 64 * 1024
 
 
 class ImportResult(BaseModel):
@@ -69,6 +71,10 @@ class ImportResult(BaseModel):
     unchanged: int = Field(description="Episodes already held exactly as the file has them.")
     rows: dict[str, int] = Field(description="Rows written per table.")
     warnings: list[str] = Field(description="Values accepted but worth a second look.")
+
+
+def _too_large(limit: int) -> Response:
+    return problem(413, "The upload is too large", f"a file of at most {limit} bytes is accepted")
 
 
 class _TooLargeError(Exception):
@@ -120,12 +126,17 @@ async def _receive(request: Request, limit: int) -> FormData | Response:
             "Not a file upload",
             "send the file as multipart/form-data with a part named 'file'",
         )
-    too_large = problem(413, "The upload is too large", f"at most {limit} bytes are accepted")
+    too_large = _too_large(limit)
+    body_limit = limit + _FORM_OVERHEAD  # the file, with the form's boundaries and fields
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdigit() and int(declared) > body_limit:
         return too_large
     parser = MultiPartParser(
-        request.headers, _capped(request, limit), max_files=1, max_fields=10, max_part_size=1024
+        request.headers,
+        _capped(request, body_limit),
+        max_files=1,
+        max_fields=10,
+        max_part_size=1024,
     )
     try:
         return await parser.parse()
@@ -234,8 +245,11 @@ async def _import_form(request: Request, form: FormData) -> Response:
         path = folder / stored
         with path.open("wb") as copy:
             await run_in_threadpool(shutil.copyfileobj, upload.file, copy)
-        if not path.stat().st_size:
+        size = path.stat().st_size
+        if not size:
             return _refused("file", shown, f"a file that is not empty: {UPLOAD_ACCEPTED}")
+        if size > settings_of(request).max_upload_bytes:
+            return _too_large(settings_of(request).max_upload_bytes)
         try:
             result = await run_in_threadpool(_read_and_import, request, path, site, shown)
         except ImportRefusedError as error:

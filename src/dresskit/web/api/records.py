@@ -288,26 +288,26 @@ class CourseDay(BaseModel):
 class Course(BaseModel):
     """The derived course, as ``dresskit course --json`` gives it, with days beside dates."""
 
-    episode_id: str
-    patient_id: str
+    episode_id: str = Field(description="Id, or pseudonym for a researcher.")
+    patient_id: str = Field(description="Id, or pseudonym for a researcher.")
     phenotype: str
     outcome: str
-    onset: date | None
+    onset: date | None = Field(description="Null when de-identified (onset_day is 0).")
     onset_day: int
-    last_follow_up: date | None
-    last_follow_up_day: int | None
-    death_date: date | None
-    death_day: int | None
-    index: str
-    index_date: date | None
-    index_day: int | None
+    last_follow_up: date | None = Field(description="Null when de-identified.")
+    last_follow_up_day: int | None = Field(description="Days since onset.")
+    death_date: date | None = Field(description="Null when de-identified, or alive.")
+    death_day: int | None = Field(description="Days since onset.")
+    index: str = Field(description="Day 0 of the outcomes and the day table.")
+    index_date: date | None = Field(description="Null when de-identified.")
+    index_day: int | None = Field(description="Day 0 in days since onset.")
     steroid_days_before_index: int | None
     ivig_total: IvigTotal
-    outcomes: list[Outcome]
-    scores: list[CourseScore]
-    culprits: list[Culprit]
+    outcomes: list[Outcome] = Field(description="Times to event from day 0, with censoring.")
+    scores: list[CourseScore] = Field(description="RegiSCAR, J-SCAR, Bocquet from the data.")
+    culprits: list[Culprit] = Field(description="The drugs, ranked (informative only).")
     steroid_response: SteroidResponse
-    days: list[CourseDay]
+    days: list[CourseDay] = Field(description="One entry per calendar day of the course.")
 
 
 def _reader(request: Request) -> Visitor:
