@@ -12,7 +12,7 @@ Accounts (password :data:`PASSWORD`): ``admin``; ``clin-north`` and ``coord-nort
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from dresskit.bundle import read_bundle
-from dresskit.registry.accounts import add_site, create_user
+from dresskit.registry.accounts import add_site, create_api_token, create_user
 from dresskit.registry.db import engine_for
 from dresskit.registry.migrate import upgrade
 from dresskit.registry.store import import_bundle
@@ -57,6 +57,8 @@ class Registry:
     url: str
     engine: Engine
     tmp: Path
+    #: username -> personal API token, made once (see :meth:`api_token`).
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def app(self, **settings: object) -> object:
         """A new application over this registry (cookies not Secure-only: see client)."""
@@ -71,6 +73,18 @@ class Registry:
         if username is not None:
             answer = client.post("/sign-in", data={"username": username, "password": PASSWORD})
             assert answer.status_code == 303, answer.text
+        return client
+
+    def api_token(self, username: str) -> str:
+        """A personal API token of ``username`` (made on first use, then the same one)."""
+        if username not in self.tokens:
+            self.tokens[username] = create_api_token(self.engine, username, "api tests")
+        return self.tokens[username]
+
+    def api_client(self, username: str) -> TestClient:
+        """A test client sending a personal API token of ``username`` (no cookie)."""
+        client = self.client()
+        client.headers["authorization"] = f"Bearer {self.api_token(username)}"
         return client
 
     def csrf(self, client: TestClient) -> str:
@@ -128,3 +142,20 @@ def fresh_registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[R
 def signed_in(registry: Registry) -> Callable[[str], TestClient]:
     """Return a client signed in as the given username."""
     return registry.client
+
+
+#: Signed-in clients by username (the :func:`signed` fixture).
+Signed = Callable[[str], TestClient]
+
+
+@pytest.fixture(scope="module")
+def signed(registry: Registry) -> Signed:
+    """Signed-in clients, one per username, reused across the module (a sign-in is slow)."""
+    made: dict[str, TestClient] = {}
+
+    def client(username: str) -> TestClient:
+        if username not in made:
+            made[username] = registry.client(username)
+        return made[username]
+
+    return client

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from dresskit.registry.accounts import create_api_token
 from tests.web.conftest import Registry
-
-_TOKENS: dict[tuple[int, str], str] = {}
 
 
 def _client(registry: Registry, username: str = "auditor") -> TestClient:
     """A client sending a personal token of ``username`` (one per registry and user)."""
-    key = (id(registry.engine), username)
-    if key not in _TOKENS:
-        _TOKENS[key] = create_api_token(registry.engine, username, "api tests")
-    client = registry.client()
-    client.headers["authorization"] = f"Bearer {_TOKENS[key]}"
-    return client
+    return registry.api_client(username)
 
 
 def test_records_come_newest_first_and_every_page_once(registry: Registry):

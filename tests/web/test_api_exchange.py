@@ -11,21 +11,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dresskit.registry.accounts import create_api_token
 from dresskit.registry.audit import records
 from tests.web.conftest import EXAMPLES, Registry
 from tests.web.test_role_matrix import IDENTIFIERS
 
-_TOKENS: dict[tuple[int, str], str] = {}
-
 
 def _client(registry: Registry, username: str = "clin-north", **settings: object) -> TestClient:
     """A client sending a personal token of ``username`` (one per registry and user)."""
-    key = (id(registry.engine), username)
-    if key not in _TOKENS:
-        _TOKENS[key] = create_api_token(registry.engine, username, "api tests")
     client = TestClient(registry.app(**settings), base_url="https://testserver")  # type: ignore[arg-type]
-    client.headers["authorization"] = f"Bearer {_TOKENS[key]}"
+    client.headers["authorization"] = f"Bearer {registry.api_token(username)}"
     return client
 
 

@@ -10,23 +10,16 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from dresskit.cli import app as cli
-from dresskit.registry.accounts import create_api_token
 from dresskit.registry.audit import records
 from tests.web.conftest import Registry
 from tests.web.test_role_matrix import IDENTIFIERS
 
-_TOKENS: dict[tuple[int, str], str] = {}
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def _client(registry: Registry, username: str = "clin-north") -> TestClient:
     """A client sending a personal token of ``username`` (one per registry and user)."""
-    key = (id(registry.engine), username)
-    if key not in _TOKENS:
-        _TOKENS[key] = create_api_token(registry.engine, username, "api tests")
-    client = registry.client()
-    client.headers["authorization"] = f"Bearer {_TOKENS[key]}"
-    return client
+    return registry.api_client(username)
 
 
 def _all_pages(client: TestClient, url: str) -> list[dict[str, object]]:

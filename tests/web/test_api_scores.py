@@ -21,17 +21,9 @@ BOCQUET = {
 }
 
 
-_TOKENS: dict[tuple[int, str], str] = {}
-
-
 def _client(registry: Registry, username: str = "clin-north") -> TestClient:
     """A client sending a personal token of ``username`` (one per registry and user)."""
-    key = (id(registry.engine), username)
-    if key not in _TOKENS:
-        _TOKENS[key] = create_api_token(registry.engine, username, "api tests")
-    client = registry.client()
-    client.headers["authorization"] = f"Bearer {_TOKENS[key]}"
-    return client
+    return registry.api_client(username)
 
 
 def test_a_published_case_scores_as_the_command_line_prints_it(registry: Registry, tmp_path):

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
-from fastapi.testclient import TestClient
 
 from dresskit.web.pages import audit as audit_page
-from tests.web.conftest import Registry
-
-Signed = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="module")
-def signed(registry: Registry) -> Signed:
-    """Signed-in clients, one per username, reused across the module (a sign-in is slow)."""
-    made: dict[str, TestClient] = {}
-
-    def client(username: str) -> TestClient:
-        if username not in made:
-            made[username] = registry.client(username)
-        return made[username]
-
-    return client
+from tests.web.conftest import Signed
 
 
 def rows(page: str) -> list[list[str]]:

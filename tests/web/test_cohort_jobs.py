@@ -6,7 +6,6 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -20,7 +19,7 @@ from dresskit.registry.accounts import create_api_token
 from dresskit.registry.report_jobs import create_job, get_job
 from dresskit.registry.schema import table
 from dresskit.web import jobs
-from tests.web.conftest import Registry
+from tests.web.conftest import Registry, Signed
 from tests.web.test_role_matrix import IDENTIFIERS
 
 _STATE: Final = re.compile(r'data-state="(\w+)"')
@@ -49,22 +48,6 @@ def ask(client: TestClient, registry: Registry, **fields: str) -> str:
     location = answer.headers["location"]
     assert re.fullmatch(r"/cohort/jobs/[0-9a-f]{32}", location)
     return str(location)
-
-
-Signed = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="module")
-def signed(registry: Registry) -> Signed:
-    """Signed-in clients, one per username, reused across the module (a sign-in is slow)."""
-    made: dict[str, TestClient] = {}
-
-    def client(username: str) -> TestClient:
-        if username not in made:
-            made[username] = registry.client(username)
-        return made[username]
-
-    return client
 
 
 @dataclass

@@ -14,24 +14,10 @@ from fastapi.testclient import TestClient
 
 from dresskit.registry.audit_search import AuditFilter, search
 from dresskit.web import WebSettings, create_app
-from tests.web.conftest import EXAMPLES, PASSWORD, Registry
+from tests.web.conftest import EXAMPLES, PASSWORD, Registry, Signed
 from tests.web.test_role_matrix import IDENTIFIERS
 
-Signed = Callable[[str], TestClient]
 SHEN: Final = EXAMPLES / "shen2024"
-
-
-@pytest.fixture(scope="module")
-def signed(registry: Registry) -> Signed:
-    """Signed-in clients, one per username, reused across the module (a sign-in is slow)."""
-    made: dict[str, TestClient] = {}
-
-    def client(username: str) -> TestClient:
-        if username not in made:
-            made[username] = registry.client(username)
-        return made[username]
-
-    return client
 
 
 def bundle_zip(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,19 +12,6 @@ from dresskit.registry import audit
 from tests.web.conftest import Registry
 
 ROWS = re.compile(r'<th scope="row"><a href="/patients/([^"]+)">')
-
-
-@pytest.fixture(scope="module")
-def signed(registry: Registry) -> Iterator[Callable[[str], TestClient]]:
-    """Signed-in clients of the module's registry, one per username (signing in costs)."""
-    made: dict[str, TestClient] = {}
-
-    def client(username: str) -> TestClient:
-        if username not in made:
-            made[username] = registry.client(username)
-        return made[username]
-
-    return client
 
 
 def listed(client: TestClient, query: str = "") -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,19 +15,6 @@ from dresskit.registry import audit
 from dresskit.registry.loading import load_course
 from dresskit.registry.schema import table
 from tests.web.conftest import Registry
-
-
-@pytest.fixture(scope="module")
-def signed(registry: Registry) -> Iterator[Callable[[str], TestClient]]:
-    """Signed-in clients of the module's registry, one per username (signing in costs)."""
-    made: dict[str, TestClient] = {}
-
-    def client(username: str) -> TestClient:
-        if username not in made:
-            made[username] = registry.client(username)
-        return made[username]
-
-    return client
 
 
 def text_of(page: str) -> str:

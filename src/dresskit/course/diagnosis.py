@@ -267,8 +267,10 @@ def jscar_from_course(course: PatientCourse) -> CourseScore:
         answers["liver_abnormality"] = {"other_organ_involvement": other} | (
             {"alt_u_per_l": alt.value} if alt is not None else {}
         )
+        # No organ finding: say so (other organ involvement is then unknown), not "organs: ".
+        organ_text = ", ".join(sorted(organs)) if organs else "none recorded"
         provenance["liver_abnormality"] = tuple(
-            ([_said(alt)] if alt is not None else []) + [f"organs: {', '.join(sorted(organs))}"]
+            ([_said(alt)] if alt is not None else []) + [f"organ involvement: {organ_text}"]
         )
     else:
         answers["liver_abnormality"], provenance["liver_abnormality"] = "unknown", ()

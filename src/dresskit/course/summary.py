@@ -128,15 +128,15 @@ def _daily_values(course: PatientCourse) -> dict[tuple[date, str], float]:
 def summarise_course(course: PatientCourse, *, index: str = "ivig") -> CourseSummary:
     """Summarise one episode relative to an index event.
 
+    An instrument that refuses the course's data (:class:`RefusedScore`) leaves the rest of
+    the summary standing: it is listed in ``refused_scores`` with its message.
+
     Parameters
     ----------
     course
         The episode.
     index
         Day 0: ``"ivig"``, ``"steroid"``, ``"onset"``, ``"admission"`` or an agent name.
-
-    An instrument that refuses the course's data (:class:`RefusedScore`) leaves the rest of
-    the summary standing: it is listed in ``refused_scores`` with its message.
 
     Raises
     ------

@@ -341,15 +341,39 @@ def grant_sites(engine: Engine, username: str, site_names: Iterable[str], *, act
             connection.execute(
                 grants.insert(), [{"username": username, "site": s} for s in granted]
             )
-        audit.append(
+        _audit_user_update(
             connection,
+            username,
             actor=actor,
-            action="update",
-            entity="user",
-            entity_id=username,
             before={"sites": sorted(before)},
             after={"sites": sorted(granted)},
         )
+
+
+def _end_user_sessions(connection: Connection, username: str) -> None:
+    """End every web session of ``username`` (deactivated, or a new password)."""
+    sessions = table("web_sessions")
+    connection.execute(delete(sessions).where(sessions.c.username == username))
+
+
+def _audit_user_update(
+    connection: Connection,
+    username: str,
+    *,
+    actor: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any],
+) -> None:
+    """Record in the audit trail that ``actor`` changed the account ``username``."""
+    audit.append(
+        connection,
+        actor=actor,
+        action="update",
+        entity="user",
+        entity_id=username,
+        before=before,
+        after=after,
+    )
 
 
 def _change_user(
@@ -363,17 +387,8 @@ def _change_user(
         before = {key: getattr(row, key) for key in shown}
         connection.execute(update(users).where(users.c.username == username).values(**values))
         if "active" in values and not values["active"]:
-            sessions = table("web_sessions")
-            connection.execute(delete(sessions).where(sessions.c.username == username))
-        audit.append(
-            connection,
-            actor=actor,
-            action="update",
-            entity="user",
-            entity_id=username,
-            before=before,
-            after=shown,
-        )
+            _end_user_sessions(connection, username)
+        _audit_user_update(connection, username, actor=actor, before=before, after=shown)
 
 
 def set_role(engine: Engine, username: str, role: Role | str, *, actor: str) -> None:
@@ -554,16 +569,8 @@ def _set_password(engine: Engine, username: str, new: str, *, actor: str) -> Non
                 locked_until=None,
             )
         )
-        sessions = table("web_sessions")
-        connection.execute(delete(sessions).where(sessions.c.username == username))
-        audit.append(
-            connection,
-            actor=actor,
-            action="update",
-            entity="user",
-            entity_id=username,
-            after={"password": "changed"},
-        )
+        _end_user_sessions(connection, username)
+        _audit_user_update(connection, username, actor=actor, after={"password": "changed"})
 
 
 def use_setup_token(engine: Engine, token: str, new: str) -> str:

@@ -9,18 +9,27 @@ docs/images/web/ (``DRESSKIT_SCREENSHOTS=1``).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from dresskit.web import WebSettings, create_app
 from tests.web.conftest import PASSWORD, Registry, _registry
@@ -158,3 +167,38 @@ def accessibility_problems(page: Page) -> list[str]:
             targets = [str(node.get("target")) for node in violation.get("nodes", [])][:5]
             problems.append(f"{violation['id']} ({violation['impact']}): {', '.join(targets)}")
     return problems
+
+
+def shot(target: Page | Locator, name: str) -> None:
+    """Save what the window shows (a page) or one part of it (a locator) for docs/web.md.
+
+    Unlike ``conftest.screenshot`` (the whole page), so that long pages stay small images.
+    Only when ``DRESSKIT_SCREENSHOTS=1``.
+    """
+    if os.environ.get("DRESSKIT_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def refused_loads(errors: list[str], *statuses: int) -> list[str]:
+    """Return the console errors, less Chromium's note on an expected refusal status.
+
+    Chromium logs "Failed to load resource: the server responded with a status of 422" for
+    every page answered 4xx, such as a refused form or an edit conflict (409).
+    """
+    expected = tuple(f"the server responded with a status of {status}" for status in statuses)
+    return [e for e in errors if not any(words in e for words in expected)]
+
+
+def zipped_bundle(folder: Path, changes: tuple[tuple[str, str, str], ...] = ()) -> bytes:
+    """Return the bundle in ``folder`` as a .zip, with each ``(file, old, new)`` change made."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for path in sorted(folder.glob("*.csv")):
+            text = path.read_text(encoding="utf-8")
+            for name, old, new in changes:
+                if name == path.name:
+                    assert old in text, (name, old)
+                    text = text.replace(old, new)
+            archive.writestr(path.name, text)
+    return packed.getvalue()

@@ -15,9 +15,10 @@ from tests.web.browser.conftest import (
     LiveServer,
     accessibility_problems,
     page_errors,
+    refused_loads,
+    shot,
     sign_in,
 )
-from tests.web.browser.test_browser_pages import refused_loads, shot
 
 
 def two_editors(

@@ -6,10 +6,7 @@ field, the value and what is accepted; a refused file writes nothing.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Final
 
 from playwright.sync_api import BrowserContext, FilePayload, expect
@@ -20,6 +17,7 @@ from tests.web.browser.conftest import (
     page_errors,
     screenshot,
     sign_in,
+    zipped_bundle,
 )
 from tests.web.conftest import EXAMPLES
 
@@ -29,20 +27,6 @@ BROKEN: Final = (
     ("episodes.csv", "SHEN,SHENP,dress,2022-01-03", "SHEN,SHENP,dress,2022-13-03"),
     ("observations.csv", "SHEN,2022-01-04,,alt,1757,U/L", "SHEN,2022-01-04,,alt,1757,furlongs"),
 )
-
-
-def zipped_bundle(folder: Path, changes: tuple[tuple[str, str, str], ...] = ()) -> bytes:
-    """Return the bundle in ``folder`` as a .zip, with each ``(file, old, new)`` change made."""
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as archive:
-        for path in sorted(folder.glob("*.csv")):
-            text = path.read_text(encoding="utf-8")
-            for name, old, new in changes:
-                if name == path.name:
-                    assert old in text, (name, old)
-                    text = text.replace(old, new)
-            archive.writestr(path.name, text)
-    return packed.getvalue()
 
 
 def test_a_bad_file_is_refused_with_every_problem_in_a_table(

@@ -10,49 +10,27 @@ link, the patient list's filters and the episode page's interactive timeline.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.web.browser.conftest import (
-    SCREENSHOTS,
     LiveServer,
     accessibility_problems,
     page_errors,
+    refused_loads,
+    shot,
     sign_in,
 )
-
-
-def shot(target: Page | Locator, name: str) -> None:
-    """Save what the window shows (a page) or one part of it (a locator) for docs/web.md.
-
-    Unlike ``conftest.screenshot`` (the whole page), so that long pages stay small images.
-    Only when ``DRESSKIT_SCREENSHOTS=1``.
-    """
-    if os.environ.get("DRESSKIT_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-
-
-def refused_loads(errors: list[str], *statuses: int) -> list[str]:
-    """Return the console errors, less Chromium's note on an expected refusal status.
-
-    Chromium logs "Failed to load resource: the server responded with a status of 422" for
-    every page answered 4xx, such as a refused form or an edit conflict (409).
-    """
-    expected = tuple(f"the server responded with a status of {status}" for status in statuses)
-    return [e for e in errors if not any(words in e for words in expected)]
-
 
 #: (name, address, screenshot for docs/web.md or None) of every page the admin opens.
 PAGES: Final = (
     ("start", "/", "start"),
-    ("patients", "/patients", "patients"),
+    ("patients", "/patients", None),
     ("episode", "/patients/SIM01", None),
     ("new-patient", "/entry/patient", None),
     ("entry-episode", "/entry/SIM01", None),
@@ -190,6 +168,7 @@ def test_the_patient_list_filters_in_place_and_keeps_the_address(
     assert ages == sorted(ages, reverse=True)
     page.get_by_role("link", name="Clear filters").click()
     expect(caption).to_have_text("18 of 18 episodes")
+    shot(page, "patients")
     assert errors == []
 
 

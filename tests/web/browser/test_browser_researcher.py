@@ -23,9 +23,9 @@ from tests.web.browser.conftest import (
     LiveServer,
     accessibility_problems,
     page_errors,
+    shot,
     sign_in,
 )
-from tests.web.browser.test_browser_pages import shot
 from tests.web.conftest import EXAMPLES
 
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -143,7 +143,7 @@ def test_a_researcher_finds_no_episode_by_its_real_id(
 
 
 def test_a_researcher_builds_a_de_identified_report_and_export(
-    live: LiveServer, researcher: tuple[Page, Received, list[str]], tmp_path: Path
+    live: LiveServer, researcher: tuple[Page, Received, list[str]]
 ) -> None:
     page, received, errors = researcher
     page.get_by_role("link", name="Cohort").first.click()

@@ -17,9 +17,13 @@ from typing import Final
 
 from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 
-from tests.web.browser.conftest import LiveServer, page_errors, sign_in
-from tests.web.browser.test_browser_exchange import zipped_bundle
-from tests.web.browser.test_browser_pages import refused_loads
+from tests.web.browser.conftest import (
+    LiveServer,
+    page_errors,
+    refused_loads,
+    sign_in,
+    zipped_bundle,
+)
 from tests.web.conftest import EXAMPLES
 
 IMG: Final = "<img src=x onerror=window.__xss=1>"

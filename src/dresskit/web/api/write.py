@@ -326,6 +326,20 @@ def _expected_version(if_match: str | None) -> int | Response:
     return int(found.group(1)) if found else 0  # 0: never a version, answered 412
 
 
+def _change_target(
+    request: Request, ref: str, if_match: str | None
+) -> tuple[Visitor, EpisodeRef, int] | Response:
+    """Return who changes which episode from which version, or the problem (404, 428)."""
+    visitor = require(request, Permission.EDIT)
+    found = _episode(request, visitor, ref)
+    if found is None:
+        return _not_found(ref)
+    expected = _expected_version(if_match)
+    if isinstance(expected, Response):
+        return expected
+    return visitor, found, expected
+
+
 def _stale(error: EntryConflictError) -> Response:
     current = error.current_version
     return problem(
@@ -400,13 +414,10 @@ def update_episode_route(
     if_match: Annotated[str | None, _IF_MATCH] = None,
 ) -> Response:
     """Change an episode's own columns (follow-up, outcome, death, admission, phenotype)."""
-    visitor = require(request, Permission.EDIT)
-    found = _episode(request, visitor, ref)
-    if found is None:
-        return _not_found(ref)
-    expected = _expected_version(if_match)
-    if isinstance(expected, Response):
-        return expected
+    target = _change_target(request, ref, if_match)
+    if isinstance(target, Response):
+        return target
+    visitor, found, expected = target
     changes: TextRow = {name: getattr(body, name) for name in body.model_fields_set}
     try:
         saved = update_episode_fields(
@@ -434,13 +445,10 @@ def _rows_routes(path: str, table: str, model: type[BaseModel]) -> None:
         *,
         replace: bool,
     ) -> Response:
-        visitor = require(request, Permission.EDIT)
-        found = _episode(request, visitor, ref)
-        if found is None:
-            return _not_found(ref)
-        expected = _expected_version(if_match)
-        if isinstance(expected, Response):
-            return expected
+        target = _change_target(request, ref, if_match)
+        if isinstance(target, Response):
+            return target
+        visitor, found, expected = target
         rows = [_cells(item) for item in body["items"]]
         try:
             saved = change_rows(

@@ -106,48 +106,41 @@ def _listing(
     return render(request, "audit/index.html", context, status=422 if problems else 200)
 
 
-@router.get("/audit", dependencies=[Depends(needs(Permission.VIEW_AUDIT))])
-def audit_page(
-    request: Request,
+def _audit_filters(
     actor: _Text = "",
     action: _Text = "",
     entity: _Text = "",
     entity_id: _Text = "",
     from_: Annotated[str, Query(alias="from", max_length=20)] = "",
     to: Annotated[str, Query(max_length=20)] = "",
+) -> dict[str, str]:
+    """Read the filters of the listing (the page and the chain check take the same ones)."""
+    return {
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "from": from_,
+        "to": to,
+    }
+
+
+_AuditFilters = Annotated[dict[str, str], Depends(_audit_filters)]
+
+
+@router.get("/audit", dependencies=[Depends(needs(Permission.VIEW_AUDIT))])
+def audit_page(
+    request: Request,
+    form: _AuditFilters,
     before: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """List the audit records matching the filters, newest first."""
     require(request, Permission.VIEW_AUDIT)
-    form = {
-        "actor": actor,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "from": from_,
-        "to": to,
-    }
     return _listing(request, form, before)
 
 
 @router.get("/audit/verify", dependencies=[Depends(needs(Permission.VIEW_AUDIT))])
-def audit_verify(
-    request: Request,
-    actor: _Text = "",
-    action: _Text = "",
-    entity: _Text = "",
-    entity_id: _Text = "",
-    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
-    to: Annotated[str, Query(max_length=20)] = "",
-) -> Response:
+def audit_verify(request: Request, form: _AuditFilters) -> Response:
     """Verify the whole chain and show the result above the (filtered) records."""
     require(request, Permission.VIEW_AUDIT)
-    form = {
-        "actor": actor,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "from": from_,
-        "to": to,
-    }
     return _listing(request, form, "", check=verify(engine_of(request)))

@@ -11,6 +11,7 @@ exist. The work is done by :mod:`dresskit.web.jobs`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final
 
@@ -148,24 +149,55 @@ _FormList = Annotated[list[str], Form(max_length=50)]
 _FormText = Annotated[str, Form(max_length=_FIELD)]
 
 
-def _form_values(
-    site: list[str],
-    phenotype: list[str],
-    diagnosis_class: list[str],
-    onset_from: str,
-    onset_to: str,
-    index: str,
-    pdf: str,
-) -> dict[str, Any]:
-    return {
-        "sites": site,
-        "phenotypes": phenotype,
-        "classes": diagnosis_class,
-        "onset_from": onset_from,
-        "onset_to": onset_to,
-        "index": index,
-        "pdf": bool(pdf),
-    }
+@dataclass(frozen=True)
+class _CohortForm:
+    """The cohort form as posted (the count and the report read the same fields)."""
+
+    site: list[str]
+    phenotype: list[str]
+    diagnosis_class: list[str]
+    onset_from: str
+    onset_to: str
+    index: str
+    pdf: str
+    csrf_token: str
+
+    def values(self) -> dict[str, Any]:
+        """Return the values to show the form again with."""
+        return {
+            "sites": self.site,
+            "phenotypes": self.phenotype,
+            "classes": self.diagnosis_class,
+            "onset_from": self.onset_from,
+            "onset_to": self.onset_to,
+            "index": self.index,
+            "pdf": bool(self.pdf),
+        }
+
+    def cohort(self) -> CohortFilter:
+        """Return the episodes chosen, unchecked against the account (InputErrors if bad)."""
+        return _filter_from(
+            self.site, self.phenotype, self.diagnosis_class, self.onset_from, self.onset_to
+        )
+
+
+def _cohort_form(
+    site: _FormList = [],  # noqa: B006 - FastAPI reads list defaults per request
+    phenotype: _FormList = [],  # noqa: B006
+    diagnosis_class: _FormList = [],  # noqa: B006
+    onset_from: _FormText = "",
+    onset_to: _FormText = "",
+    index: Annotated[str, Form(max_length=200)] = "ivig",
+    pdf: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> _CohortForm:
+    """Read the cohort form's fields, each within its length."""
+    return _CohortForm(
+        site, phenotype, diagnosis_class, onset_from, onset_to, index, pdf, csrf_token
+    )
+
+
+_CohortFormDep = Annotated[_CohortForm, Depends(_cohort_form)]
 
 
 def _problems(error: InputError | InputErrors) -> tuple[InputError, ...]:
@@ -173,23 +205,13 @@ def _problems(error: InputError | InputErrors) -> tuple[InputError, ...]:
 
 
 @router.post("/cohort/count", dependencies=[Depends(needs(Permission.BUILD_REPORTS))])
-def count_form(
-    request: Request,
-    site: _FormList = [],  # noqa: B006 - FastAPI reads list defaults per request
-    phenotype: _FormList = [],  # noqa: B006
-    diagnosis_class: _FormList = [],  # noqa: B006
-    onset_from: _FormText = "",
-    onset_to: _FormText = "",
-    index: Annotated[str, Form(max_length=200)] = "ivig",
-    pdf: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
+def count_form(request: Request, posted: _CohortFormDep) -> Response:
     """Count the episodes the form selects (no identifier is shown)."""
     visitor = require(request, Permission.BUILD_REPORTS)
-    check_csrf(visitor, csrf_token)
-    form = _form_values(site, phenotype, diagnosis_class, onset_from, onset_to, index, pdf)
+    check_csrf(visitor, posted.csrf_token)
+    form = posted.values()
     try:
-        chosen = _filter_from(site, phenotype, diagnosis_class, onset_from, onset_to)
+        chosen = posted.cohort()
         found = cohort_episode_count(engine_of(request), visitor.account, chosen)
     except (InputError, InputErrors) as error:
         return _form_page(request, visitor, form, errors=_problems(error), status=422)
@@ -197,26 +219,14 @@ def count_form(
 
 
 @router.post("/cohort/jobs", dependencies=[Depends(needs(Permission.BUILD_REPORTS))])
-def create_job_form(
-    request: Request,
-    site: _FormList = [],  # noqa: B006 - FastAPI reads list defaults per request
-    phenotype: _FormList = [],  # noqa: B006
-    diagnosis_class: _FormList = [],  # noqa: B006
-    onset_from: _FormText = "",
-    onset_to: _FormText = "",
-    index: Annotated[str, Form(max_length=200)] = "ivig",
-    pdf: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
+def create_job_form(request: Request, posted: _CohortFormDep) -> Response:
     """Ask for the report: queue the job, then go to its status page."""
     visitor = require(request, Permission.BUILD_REPORTS)
-    check_csrf(visitor, csrf_token)
-    form = _form_values(site, phenotype, diagnosis_class, onset_from, onset_to, index, pdf)
+    check_csrf(visitor, posted.csrf_token)
+    form = posted.values()
     try:
-        chosen = check_filter(
-            visitor.account, _filter_from(site, phenotype, diagnosis_class, onset_from, onset_to)
-        )
-        wanted = ReportRequest(chosen, check_index(index), pdf=bool(pdf))
+        chosen = check_filter(visitor.account, posted.cohort())
+        wanted = ReportRequest(chosen, check_index(posted.index), pdf=bool(posted.pdf))
         job = runner_of(request).submit(visitor.account, wanted)
     except (InputError, InputErrors) as error:
         return _form_page(request, visitor, form, errors=_problems(error), status=422)

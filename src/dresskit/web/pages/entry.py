@@ -28,6 +28,7 @@ from dresskit.registry.access import Permission
 from dresskit.registry.entry import (
     EDITABLE_EPISODE_COLUMNS,
     ENTRY_TABLES,
+    Created,
     EntryColumn,
     EntryConflictError,
     EpisodeEntry,
@@ -170,6 +171,40 @@ def _table(name: str) -> str:
 
 def _row_of(form: FormData, columns: Sequence[EntryColumn], prefix: str = "") -> dict[str, str]:
     return {column.name: _text(form, prefix + column.name) for column in columns}
+
+
+def _change_table(
+    request: Request,
+    visitor: Visitor,
+    ref: EpisodeRef,
+    table_name: str,
+    form: FormData,
+    *,
+    replace: Sequence[Mapping[str, str | None]] | None = None,
+    add: Sequence[Mapping[str, str | None]] = (),
+    change: Mapping[int, Mapping[str, str | None]] | None = None,
+    remove: Sequence[int] = (),
+) -> Saved:
+    """Write one change to a table of the episode, based on the version the form was read at.
+
+    Raises
+    ------
+    EntryConflictError
+        When the episode changed since the form was read.
+    InputError, InputErrors
+        For a version that is not one, and every rule of the format.
+    """
+    return change_rows(
+        engine_of(request),
+        ref.episode_id,
+        table_name,
+        expected_version=_version(form),
+        actor=visitor.username,
+        replace=replace,
+        add=add,
+        change=change,
+        remove=remove,
+    )
 
 
 # --- problems beside their fields ------------------------------------------------------------
@@ -319,6 +354,15 @@ def _patient_page(
     return render(request, "entry/patient.html", context, status=status)
 
 
+def _open_created(request: Request, visitor: Visitor, created: Created) -> Response:
+    """Open the episode just created, with what its creation wrote."""
+    ref = resolve_episode(engine_of(request), visitor.account, created.episode_id)
+    if ref is None:  # created in a site granted: always found
+        raise HTTPException(404, "No such episode")
+    saved = Saved(created.episode_id, created.version, 0, created.warnings)
+    return _hub(request, ref, saved=saved)
+
+
 @router.get("/entry/patient")
 def new_patient_page(request: Request) -> Response:
     """Show the form of a new patient and its first episode."""
@@ -349,11 +393,7 @@ def new_patient(request: Request, form: FormDep) -> Response:
     except (InputError, InputErrors) as error:
         placed = _placed(error, sources=("patients", "episodes"))
         return _patient_page(request, visitor, values, placed, status=422)
-    ref = resolve_episode(engine_of(request), visitor.account, created.episode_id)
-    if ref is None:  # created in a site granted: always found
-        raise HTTPException(404, "No such episode")
-    saved = Saved(created.episode_id, created.version, 0, created.warnings)
-    return _hub(request, ref, saved=saved)
+    return _open_created(request, visitor, created)
 
 
 @router.get("/entry/{episode}")
@@ -448,11 +488,7 @@ def new_episode(request: Request, episode: str, form: FormDep) -> Response:
     except (InputError, InputErrors) as error:
         placed = _placed(error, sources=("episodes", "patients"))
         return _episode_page(request, ref, values, placed, status=422)
-    new_ref = resolve_episode(engine_of(request), visitor.account, created.episode_id)
-    if new_ref is None:
-        raise HTTPException(404, "No such episode")
-    saved = Saved(created.episode_id, created.version, 0, created.warnings)
-    return _hub(request, new_ref, saved=saved)
+    return _open_created(request, visitor, created)
 
 
 # --- the daily observations grid -------------------------------------------------------------
@@ -530,14 +566,7 @@ def save_grid(request: Request, episode: str, form: FormDep) -> Response:
     original = _grid_rows(form, "o_")
     mine, cells = _filled(posted)
     try:
-        saved = change_rows(
-            engine_of(request),
-            ref.episode_id,
-            "observations",
-            replace=mine,
-            expected_version=_version(form),
-            actor=visitor.username,
-        )
+        saved = _change_table(request, visitor, ref, "observations", form, replace=mine)
     except EntryConflictError:
         return _grid_conflict(request, ref, original=original, mine=mine)
     except (InputError, InputErrors) as error:
@@ -666,14 +695,7 @@ def add_row(request: Request, episode: str, table: str, form: FormDep) -> Respon
     columns = _form_columns(table_name)
     mine = _row_of(form, columns)
     try:
-        saved = change_rows(
-            engine_of(request),
-            ref.episode_id,
-            table_name,
-            add=[mine],
-            expected_version=_version(form),
-            actor=visitor.username,
-        )
+        saved = _change_table(request, visitor, ref, table_name, form, add=[mine])
     except EntryConflictError:
         return _row_page(
             request,
@@ -733,14 +755,7 @@ def save_row(request: Request, episode: str, table: str, key: str, form: FormDep
     columns = _form_columns(table_name)
     mine = _row_of(form, columns)
     try:
-        saved = change_rows(
-            engine_of(request),
-            ref.episode_id,
-            table_name,
-            change={row_key: mine},
-            expected_version=_version(form),
-            actor=visitor.username,
-        )
+        saved = _change_table(request, visitor, ref, table_name, form, change={row_key: mine})
     except EntryConflictError:
         entry = read_entry(engine_of(request), ref.episode_id)
         current = entry.row(table_name, row_key)
@@ -781,14 +796,7 @@ def delete_row(request: Request, episode: str, table: str, key: str, form: FormD
     table_name = _table(table)
     row_key = _key(key)
     try:
-        saved = change_rows(
-            engine_of(request),
-            ref.episode_id,
-            table_name,
-            remove=[row_key],
-            expected_version=_version(form),
-            actor=visitor.username,
-        )
+        saved = _change_table(request, visitor, ref, table_name, form, remove=[row_key])
     except EntryConflictError:
         entry = read_entry(engine_of(request), ref.episode_id)
         current = entry.row(table_name, row_key)
