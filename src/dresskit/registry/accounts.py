@@ -668,16 +668,31 @@ def token_account(engine: Engine, token: str | None) -> Account | None:
         return None
     tokens = table("api_tokens")
     users = table("users")
+    grants = table("user_sites")
     digest = _digest(token)
     with engine.connect() as connection:
-        row = connection.execute(
-            select(users, tokens.c.last_used_at, tokens.c.token_hash)
+        # One round trip: the token, its account and the account's grants (a row per site).
+        rows = connection.execute(
+            select(users, tokens.c.last_used_at, tokens.c.token_hash, grants.c.site)
             .join(users, users.c.username == tokens.c.username)
+            .outerjoin(grants, grants.c.username == users.c.username)
             .where(tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None))
-        ).one_or_none()
+            .order_by(grants.c.site)
+        ).all()
+        row = rows[0] if rows else None
         if row is None or not row.active or not hmac.compare_digest(row.token_hash, digest):
             return None
-        found = _account(connection, row)
+        if Role(row.role) == Role.ADMIN:
+            found = _account(connection, row)
+        else:
+            found = Account(
+                username=row.username,
+                role=Role(row.role),
+                sites=tuple(r.site for r in rows if r.site is not None),
+                active=bool(row.active),
+                has_password=row.password_hash is not None,
+                locked_until=_aware(row.locked_until),
+            )
     last = _aware(row.last_used_at)
     now = _now()
     # Recorded at most once a minute, so that a burst of calls does not write each time.
