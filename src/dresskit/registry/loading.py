@@ -300,7 +300,12 @@ def patient_tables(connection: Connection, episode_id: str) -> dict[str, pl.Data
         "patients": _read(connection, "patients", same_patient),
         "episodes": _read(connection, "episodes", same_patient),
     }
-    episode_ids = f"episode_id IN (SELECT episode_id FROM episodes WHERE {same_patient})"
+    # The patient's episode ids as literals, not a subquery: PostgreSQL then reads each table
+    # by its episode index whatever its statistics say (a subquery right after a bulk import,
+    # before ANALYZE, was planned as a scan of every observation: 0.2 s at 3.6 million rows).
+    ids = tables["episodes"].get_column("episode_id").cast(pl.Utf8).to_list()
+    listed = ", ".join("'" + str(e).replace("'", "''") + "'" for e in ids)
+    episode_ids = f"episode_id IN ({listed})"
     for name in CHILD_TABLES:
         tables[name] = _read(connection, name, episode_ids)
     return tables
